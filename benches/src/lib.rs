@@ -1,0 +1,1 @@
+//! benches package (publish = false): criterion benches live in benches/benches.

@@ -1,0 +1,1 @@
+//! examples package (publish = false).
