@@ -1,2 +1,4 @@
 //! A supervisord 4.3 compatible process control daemon (work in progress).
 #![deny(unsafe_code)]
+
+pub mod signal;
