@@ -1,0 +1,263 @@
+//! The notification header line supervisord writes before each payload ([EV-HDR-format]):
+//! `ver:3.0 server:<id> serial:<n> pool:<pool> poolserial:<n> eventname:<NAME> len:<n>\n`.
+
+use std::fmt;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use nom::IResult;
+
+use crate::event_type::EventName;
+use crate::limits::LenUnit;
+use crate::text::Text;
+use crate::tokens::tokens;
+
+/// The protocol version every 4.3 header carries ([EV-HDR-ver]).
+pub const PROTOCOL_VERSION: &str = "3.0";
+
+/// A parsed header line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// `ver`, always `3.0` from supervisor 4.3.
+    pub ver: Text,
+    /// `server`: the daemon's `identifier` ([EV-HDR-server]).
+    pub server: Text,
+    /// `serial`: the daemon-wide event serial ([EV-SERIAL-global]).
+    pub serial: u64,
+    /// `pool`: the `[eventlistener:x]` name ([EV-HDR-pool]).
+    pub pool: Text,
+    /// `poolserial`: the per-pool serial ([EV-POOLSERIAL]).
+    pub poolserial: u64,
+    /// `eventname`: the concrete event type, or an unknown name kept as is.
+    pub event_name: EventName,
+    /// `len`: the payload length in `len_unit` units.
+    pub len: usize,
+    /// How `len` counts: characters unless the header carries `lenunit:bytes`.
+    pub len_unit: LenUnit,
+}
+
+/// Why a header line was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// A required token is absent.
+    Missing(&'static str),
+    /// A token's value is malformed (the token name and what was seen).
+    BadValue(&'static str, String),
+    /// The line is not UTF-8.
+    NotUtf8,
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderError::Missing(key) => write!(f, "header has no {key} token"),
+            HeaderError::BadValue(key, seen) => {
+                write!(f, "header token {key} is invalid: {seen:?}")
+            }
+            HeaderError::NotUtf8 => f.write_str("header is not UTF-8"),
+        }
+    }
+}
+
+impl std::error::Error for HeaderError {}
+
+fn decimal(key: &'static str, value: &[u8]) -> Result<u64, HeaderError> {
+    let parsed: IResult<&[u8], u64> = nom::character::complete::u64(value);
+    match parsed {
+        Ok((b"", n)) => Ok(n),
+        _ => Err(HeaderError::BadValue(
+            key,
+            String::from_utf8_lossy(value).into_owned(),
+        )),
+    }
+}
+
+impl Header {
+    /// Parses a header line (without its `\n`). Tokens may come in any order and unknown tokens
+    /// are ignored; `ver`, `server`, `serial`, `pool`, `poolserial`, `eventname` and `len` are
+    /// required. `line` is shared, so the text fields copy nothing.
+    pub fn parse(line: &Bytes) -> Result<Header, HeaderError> {
+        let mut ver = None;
+        let mut server = None;
+        let mut serial = None;
+        let mut pool = None;
+        let mut poolserial = None;
+        let mut event_name = None;
+        let mut len = None;
+        let mut len_unit = LenUnit::Chars;
+        let text = |v: &[u8]| -> Result<Text, HeaderError> {
+            Text::from_utf8(line.slice_ref(v)).ok_or(HeaderError::NotUtf8)
+        };
+        for (key, value, _) in tokens(line) {
+            match key {
+                b"ver" => ver = Some(text(value)?),
+                b"server" => server = Some(text(value)?),
+                b"serial" => serial = Some(decimal("serial", value)?),
+                b"pool" => pool = Some(text(value)?),
+                b"poolserial" => poolserial = Some(decimal("poolserial", value)?),
+                b"eventname" => event_name = Some(EventName::from_wire(&text(value)?)),
+                b"len" => {
+                    let n = decimal("len", value)?;
+                    len = Some(
+                        usize::try_from(n)
+                            .map_err(|_| HeaderError::BadValue("len", n.to_string()))?,
+                    );
+                }
+                b"lenunit" => {
+                    len_unit = match value {
+                        b"bytes" => LenUnit::Bytes,
+                        b"chars" => LenUnit::Chars,
+                        other => {
+                            return Err(HeaderError::BadValue(
+                                "lenunit",
+                                String::from_utf8_lossy(other).into_owned(),
+                            ))
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Header {
+            ver: ver.ok_or(HeaderError::Missing("ver"))?,
+            server: server.ok_or(HeaderError::Missing("server"))?,
+            serial: serial.ok_or(HeaderError::Missing("serial"))?,
+            pool: pool.ok_or(HeaderError::Missing("pool"))?,
+            poolserial: poolserial.ok_or(HeaderError::Missing("poolserial"))?,
+            event_name: event_name.ok_or(HeaderError::Missing("eventname"))?,
+            len: len.ok_or(HeaderError::Missing("len"))?,
+            len_unit,
+        })
+    }
+
+    /// Writes the header line, `\n` included, in 4.3's token order.
+    pub fn encode(&self, dst: &mut BytesMut) {
+        encode_line(
+            dst,
+            &self.ver,
+            &self.server,
+            self.serial,
+            &self.pool,
+            self.poolserial,
+            self.event_name.as_str(),
+            self.len,
+            self.len_unit,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode_line(
+    dst: &mut BytesMut,
+    ver: &str,
+    server: &str,
+    serial: u64,
+    pool: &str,
+    poolserial: u64,
+    event_name: &str,
+    len: usize,
+    len_unit: LenUnit,
+) {
+    dst.reserve(64 + server.len() + pool.len() + event_name.len());
+    dst.put_slice(b"ver:");
+    dst.put_slice(ver.as_bytes());
+    dst.put_slice(b" server:");
+    dst.put_slice(server.as_bytes());
+    dst.put_slice(b" serial:");
+    put_decimal(dst, serial);
+    dst.put_slice(b" pool:");
+    dst.put_slice(pool.as_bytes());
+    dst.put_slice(b" poolserial:");
+    put_decimal(dst, poolserial);
+    dst.put_slice(b" eventname:");
+    dst.put_slice(event_name.as_bytes());
+    dst.put_slice(b" len:");
+    put_decimal(dst, len as u64);
+    if let Some(tok) = len_unit.header_token() {
+        dst.put_u8(b' ');
+        dst.put_slice(tok.as_bytes());
+    }
+    dst.put_u8(b'\n');
+}
+
+/// Writes `n` in decimal.
+pub(crate) fn put_decimal(dst: &mut BytesMut, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    dst.put_slice(&buf[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_type::EventType;
+
+    fn parse(s: &str) -> Result<Header, HeaderError> {
+        Header::parse(&Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    #[test]
+    fn parses_and_encodes_the_captured_header_ev_hdr_format() {
+        let line = "ver:3.0 server:supervisor serial:23 pool:dumper poolserial:23 eventname:PROCESS_LOG_STDERR len:73";
+        let h = parse(line).expect("valid header");
+        assert_eq!(h.ver, "3.0");
+        assert_eq!(h.server, "supervisor");
+        assert_eq!(h.serial, 23);
+        assert_eq!(h.pool, "dumper");
+        assert_eq!(h.poolserial, 23);
+        assert_eq!(h.event_name, EventName::Known(EventType::ProcessLogStderr));
+        assert_eq!(h.len, 73);
+        assert_eq!(h.len_unit, LenUnit::Chars);
+        let mut out = BytesMut::new();
+        h.encode(&mut out);
+        assert_eq!(&out[..], format!("{line}\n").as_bytes());
+    }
+
+    #[test]
+    fn any_order_and_extra_tokens() {
+        let h = parse("len:5  eventname:TICK_5 junk x:y:z pool:p poolserial:1 serial:2 server:s ver:3.0 lenunit:bytes")
+            .expect("valid header");
+        assert_eq!((h.len, h.serial, h.poolserial), (5, 2, 1));
+        assert_eq!(h.len_unit, LenUnit::Bytes);
+        let mut out = BytesMut::new();
+        h.encode(&mut out);
+        assert_eq!(
+            &out[..],
+            b"ver:3.0 server:s serial:2 pool:p poolserial:1 eventname:TICK_5 len:5 lenunit:bytes\n"
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_token() {
+        assert_eq!(
+            parse("ver:3.0 server:s serial:1 pool:p poolserial:1 eventname:TICK_5"),
+            Err(HeaderError::Missing("len"))
+        );
+        assert_eq!(
+            parse("ver:3.0 server:s serial:x pool:p poolserial:1 eventname:TICK_5 len:1"),
+            Err(HeaderError::BadValue("serial", "x".into()))
+        );
+        assert_eq!(
+            parse("ver:3.0 server:s serial:1 pool:p poolserial:1 eventname:TICK_5 len:-1"),
+            Err(HeaderError::BadValue("len", "-1".into()))
+        );
+        assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn decimal_encoding() {
+        for n in [0u64, 7, 10, 99, 12345, u64::MAX] {
+            let mut out = BytesMut::new();
+            put_decimal(&mut out, n);
+            assert_eq!(&out[..], n.to_string().as_bytes());
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Typed payloads, one module per event family ([EV-PAY-*]). Each decodes from the payload
+//! bytes of one frame and encodes back to the identical bytes.
+
+mod process_communication;
+mod process_group;
+mod process_log;
+mod process_state;
+mod remote_communication;
+mod tick;
+
+use std::fmt;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+pub use process_communication::ProcessCommunicationPayload;
+pub use process_group::ProcessGroupPayload;
+pub use process_log::{Channel, ProcessLogPayload};
+pub use process_state::ProcessStatePayload;
+pub use remote_communication::RemoteCommunicationPayload;
+pub use tick::TickPayload;
+
+use crate::event_type::{EventName, EventType};
+use crate::pyfmt;
+use crate::text::Text;
+use crate::tokens::tokens;
+
+/// The payload of one event, typed by its family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Payload {
+    /// `PROCESS_STATE_*`.
+    ProcessState(ProcessStatePayload),
+    /// `PROCESS_LOG_STDOUT` / `PROCESS_LOG_STDERR`.
+    ProcessLog(ProcessLogPayload),
+    /// `PROCESS_COMMUNICATION_STDOUT` / `PROCESS_COMMUNICATION_STDERR`.
+    ProcessCommunication(ProcessCommunicationPayload),
+    /// `REMOTE_COMMUNICATION`.
+    RemoteCommunication(RemoteCommunicationPayload),
+    /// `SUPERVISOR_STATE_CHANGE_*`: always empty ([EV-PAY-SUPSTATE]).
+    SupervisorStateChange,
+    /// `TICK_*`.
+    Tick(TickPayload),
+    /// `PROCESS_GROUP_ADDED` / `PROCESS_GROUP_REMOVED`.
+    ProcessGroup(ProcessGroupPayload),
+    /// An event type this version does not know: the payload bytes as received.
+    Raw(Bytes),
+}
+
+impl Payload {
+    /// Decodes the payload of an event named `name`. Unknown names give [`Payload::Raw`].
+    pub fn decode(name: &EventName, payload: Bytes) -> Result<Payload, PayloadError> {
+        use EventType as T;
+        let Some(t) = name.event_type() else {
+            return Ok(Payload::Raw(payload));
+        };
+        Ok(match t {
+            T::ProcessStateStopped
+            | T::ProcessStateStarting
+            | T::ProcessStateRunning
+            | T::ProcessStateBackoff
+            | T::ProcessStateStopping
+            | T::ProcessStateExited
+            | T::ProcessStateFatal
+            | T::ProcessStateUnknown => {
+                Payload::ProcessState(ProcessStatePayload::decode(&payload)?)
+            }
+            T::ProcessLogStdout | T::ProcessLogStderr => {
+                Payload::ProcessLog(ProcessLogPayload::decode(&payload)?)
+            }
+            T::ProcessCommunicationStdout | T::ProcessCommunicationStderr => {
+                Payload::ProcessCommunication(ProcessCommunicationPayload::decode(&payload)?)
+            }
+            T::RemoteCommunication => {
+                Payload::RemoteCommunication(RemoteCommunicationPayload::decode(&payload)?)
+            }
+            T::SupervisorStateChangeRunning | T::SupervisorStateChangeStopping => {
+                if !payload.is_empty() {
+                    return Err(PayloadError::new(0, "expected an empty payload"));
+                }
+                Payload::SupervisorStateChange
+            }
+            T::Tick5 | T::Tick60 | T::Tick3600 => Payload::Tick(TickPayload::decode(&payload)?),
+            T::ProcessGroupAdded | T::ProcessGroupRemoved => {
+                Payload::ProcessGroup(ProcessGroupPayload::decode(&payload)?)
+            }
+            T::Event
+            | T::ProcessState
+            | T::ProcessLog
+            | T::ProcessCommunication
+            | T::SupervisorStateChange
+            | T::Tick
+            | T::ProcessGroup => {
+                return Err(PayloadError::new(0, "abstract event types are never sent"))
+            }
+        })
+    }
+
+    /// Writes the payload bytes exactly as supervisor 4.3 does.
+    pub fn encode(&self, dst: &mut BytesMut) {
+        match self {
+            Payload::ProcessState(p) => p.encode(dst),
+            Payload::ProcessLog(p) => p.encode(dst),
+            Payload::ProcessCommunication(p) => p.encode(dst),
+            Payload::RemoteCommunication(p) => p.encode(dst),
+            Payload::SupervisorStateChange => {}
+            Payload::Tick(p) => p.encode(dst),
+            Payload::ProcessGroup(p) => p.encode(dst),
+            Payload::Raw(b) => dst.put_slice(b),
+        }
+    }
+
+    /// The payload bytes as a new buffer.
+    pub fn to_bytes(&self) -> Bytes {
+        let mut dst = BytesMut::new();
+        self.encode(&mut dst);
+        dst.freeze()
+    }
+}
+
+/// Why a payload did not decode; `offset` is the byte position in the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadError {
+    /// Byte offset in the payload where the problem is.
+    pub offset: usize,
+    /// What was expected.
+    pub message: String,
+}
+
+impl PayloadError {
+    pub(crate) fn new(offset: usize, message: impl Into<String>) -> PayloadError {
+        PayloadError {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bad payload at byte {}: {}", self.offset, self.message)
+    }
+}
+
+impl std::error::Error for PayloadError {}
+
+/// Splits a body-bearing payload at its first `\n` into (token line, body) ([EV-PAY-body]).
+pub(crate) fn split_body(payload: &Bytes) -> Result<(Bytes, Bytes), PayloadError> {
+    let nl = memchr::memchr(b'\n', payload)
+        .ok_or_else(|| PayloadError::new(payload.len(), "expected a newline after the tokens"))?;
+    Ok((payload.slice(..nl), payload.slice(nl + 1..)))
+}
+
+/// Collects the known tokens of a token line, refusing unknown or repeated ones is not
+/// 4.3's way: unknown tokens are ignored and the last repeat wins.
+pub(crate) struct TokenLine<'a> {
+    line: &'a Bytes,
+}
+
+impl<'a> TokenLine<'a> {
+    pub(crate) fn new(line: &'a Bytes) -> Self {
+        TokenLine { line }
+    }
+
+    /// Calls `f(key, value, offset)` for each token.
+    pub(crate) fn each(
+        &self,
+        mut f: impl FnMut(&[u8], &[u8], usize) -> Result<(), PayloadError>,
+    ) -> Result<(), PayloadError> {
+        for (key, value, offset) in tokens(self.line) {
+            f(key, value, offset)?;
+        }
+        Ok(())
+    }
+
+    /// A token value as shared text.
+    pub(crate) fn text(&self, value: &[u8], offset: usize) -> Result<Text, PayloadError> {
+        Text::from_utf8(self.line.slice_ref(value))
+            .ok_or_else(|| PayloadError::new(offset, "token value is not UTF-8"))
+    }
+}
+
+/// Parses a decimal token value.
+pub(crate) fn number<T: TryFrom<i64>>(
+    key: &str,
+    value: &[u8],
+    offset: usize,
+) -> Result<T, PayloadError> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return Err(PayloadError::new(
+            offset,
+            format!("{key} must be a decimal number"),
+        ));
+    }
+    pyfmt::parse_int(value)
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| PayloadError::new(offset, format!("{key} is out of range")))
+}
+
+/// A required token that was absent.
+pub(crate) fn missing(line: &Bytes, key: &str) -> PayloadError {
+    PayloadError::new(line.len(), format!("missing {key} token"))
+}
+
+/// The body 4.3 sends for a chunk of child output ([EV-PAY-text]): the bytes themselves when
+/// they are UTF-8, otherwise `Undecodable: ` followed by the Python bytes literal.
+pub fn output_body(raw: &[u8]) -> Bytes {
+    if std::str::from_utf8(raw).is_ok() {
+        Bytes::copy_from_slice(raw)
+    } else {
+        let mut s = String::from(UNDECODABLE_PREFIX);
+        s.push_str(&pyfmt::bytes_repr(raw));
+        Bytes::from(s)
+    }
+}
+
+/// Recovers the child's raw output from a body made by [`output_body`].
+pub fn output_bytes(body: &Bytes) -> Bytes {
+    body.strip_prefix(UNDECODABLE_PREFIX.as_bytes())
+        .and_then(pyfmt::parse_bytes_literal)
+        .map_or_else(|| body.clone(), Bytes::from)
+}
+
+const UNDECODABLE_PREFIX: &str = "Undecodable: ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_bodies_follow_ev_pay_text() {
+        assert_eq!(&output_body(b"hello\n")[..], b"hello\n");
+        let raw = b"after\ncaf\xc3\xa9 \xc3\xbcber\nbad \xff\xfe bytes\n";
+        let body = output_body(raw);
+        assert_eq!(
+            &body[..],
+            &br"Undecodable: b'after\ncaf\xc3\xa9 \xc3\xbcber\nbad \xff\xfe bytes\n'"[..]
+        );
+        assert_eq!(&output_bytes(&body)[..], &raw[..]);
+        assert_eq!(&output_bytes(&Bytes::from_static(b"plain"))[..], b"plain");
+    }
+}

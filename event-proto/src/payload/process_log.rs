@@ -1,0 +1,111 @@
+//! `PROCESS_LOG_STDOUT` / `PROCESS_LOG_STDERR` payloads ([EV-PAY-LOG]).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::{missing, number, output_bytes, split_body, PayloadError, TokenLine};
+use crate::header::put_decimal;
+use crate::text::Text;
+
+/// A child output channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl Channel {
+    /// `stdout` or `stderr`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Stdout => "stdout",
+            Channel::Stderr => "stderr",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `processname:P groupname:G pid:N channel:C\n<data>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessLogPayload {
+    /// The process name.
+    pub process_name: Text,
+    /// The group name.
+    pub group_name: Text,
+    /// The process id.
+    pub pid: u32,
+    /// Which channel the output came from.
+    pub channel: Channel,
+    /// The body as sent: the output chunk, or `Undecodable: b'...'` when it was not UTF-8
+    /// ([EV-PAY-text]). [`ProcessLogPayload::output`] recovers the raw bytes.
+    pub data: Bytes,
+}
+
+impl ProcessLogPayload {
+    /// The child's raw output bytes (undoing 4.3's `Undecodable:` rewriting).
+    pub fn output(&self) -> Bytes {
+        output_bytes(&self.data)
+    }
+
+    /// The body as text, lossily decoded.
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.data)
+    }
+
+    pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
+        let (head, data) = split_body(payload)?;
+        let line = TokenLine::new(&head);
+        let (mut pname, mut gname, mut pid, mut channel) = (None, None, None, None);
+        line.each(|key, value, offset| {
+            match key {
+                b"processname" => pname = Some(line.text(value, offset)?),
+                b"groupname" => gname = Some(line.text(value, offset)?),
+                b"pid" => pid = Some(number("pid", value, offset)?),
+                b"channel" => {
+                    channel = Some(match value {
+                        b"stdout" => Channel::Stdout,
+                        b"stderr" => Channel::Stderr,
+                        _ => {
+                            return Err(PayloadError::new(
+                                offset,
+                                "channel must be stdout or stderr",
+                            ))
+                        }
+                    })
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(ProcessLogPayload {
+            process_name: pname.ok_or_else(|| missing(&head, "processname"))?,
+            group_name: gname.ok_or_else(|| missing(&head, "groupname"))?,
+            pid: pid.ok_or_else(|| missing(&head, "pid"))?,
+            channel: channel.ok_or_else(|| missing(&head, "channel"))?,
+            data,
+        })
+    }
+
+    pub(crate) fn encode(&self, dst: &mut BytesMut) {
+        dst.reserve(48 + self.process_name.len() + self.group_name.len() + self.data.len());
+        dst.put_slice(b"processname:");
+        dst.put_slice(self.process_name.as_bytes());
+        dst.put_slice(b" groupname:");
+        dst.put_slice(self.group_name.as_bytes());
+        dst.put_slice(b" pid:");
+        put_decimal(dst, u64::from(self.pid));
+        dst.put_slice(b" channel:");
+        dst.put_slice(self.channel.as_str().as_bytes());
+        dst.put_u8(b'\n');
+        dst.put_slice(&self.data);
+    }
+}

@@ -1,0 +1,119 @@
+//! `PROCESS_STATE_*` payloads ([EV-PAY-STARTING] ... [EV-PAY-UNKNOWN]).
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::{missing, number, PayloadError, TokenLine};
+use crate::header::put_decimal;
+use crate::state::ProcessState;
+use crate::text::Text;
+
+/// `processname:P groupname:G from_state:S` plus, depending on the new state, `expected`,
+/// `tries` and `pid` (always written in that order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessStatePayload {
+    /// The process name.
+    pub process_name: Text,
+    /// The group name ([EV-PAY-names]).
+    pub group_name: Text,
+    /// The state before the change ([EV-PAY-from]).
+    pub from_state: ProcessState,
+    /// EXITED only: whether the exit status was in `exitcodes` ([EV-PAY-expected]).
+    pub expected: Option<bool>,
+    /// STARTING and BACKOFF only: the backoff count ([EV-PAY-tries]).
+    pub tries: Option<u32>,
+    /// RUNNING, STOPPING, EXITED and STOPPED only: the pid ([EV-PAY-pid]).
+    pub pid: Option<u32>,
+}
+
+impl ProcessStatePayload {
+    /// The payload 4.3 sends for a change `from` → `to`: it picks the fields `to` carries
+    /// (STARTING/BACKOFF: `tries`; RUNNING/STOPPING/STOPPED: `pid`; EXITED: `expected` and
+    /// `pid`; FATAL/UNKNOWN: none).
+    pub fn transition(
+        process_name: Text,
+        group_name: Text,
+        from: ProcessState,
+        to: ProcessState,
+        tries: u32,
+        pid: u32,
+        expected: bool,
+    ) -> ProcessStatePayload {
+        use ProcessState as S;
+        let (expected, tries, pid) = match to {
+            S::Starting | S::Backoff => (None, Some(tries), None),
+            S::Running | S::Stopping | S::Stopped => (None, None, Some(pid)),
+            S::Exited => (Some(expected), None, Some(pid)),
+            S::Fatal | S::Unknown => (None, None, None),
+        };
+        ProcessStatePayload {
+            process_name,
+            group_name,
+            from_state: from,
+            expected,
+            tries,
+            pid,
+        }
+    }
+
+    pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
+        let line = TokenLine::new(payload);
+        let (mut pname, mut gname, mut from) = (None, None, None);
+        let (mut expected, mut tries, mut pid) = (None, None, None);
+        line.each(|key, value, offset| {
+            match key {
+                b"processname" => pname = Some(line.text(value, offset)?),
+                b"groupname" => gname = Some(line.text(value, offset)?),
+                b"from_state" => {
+                    let name = line.text(value, offset)?;
+                    from = Some(name.parse::<ProcessState>().map_err(|_| {
+                        PayloadError::new(offset, format!("unknown from_state {name:?}"))
+                    })?);
+                }
+                b"expected" => {
+                    expected = Some(match value {
+                        b"0" => false,
+                        b"1" => true,
+                        _ => return Err(PayloadError::new(offset, "expected must be 0 or 1")),
+                    })
+                }
+                b"tries" => tries = Some(number("tries", value, offset)?),
+                b"pid" => pid = Some(number("pid", value, offset)?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(ProcessStatePayload {
+            process_name: pname.ok_or_else(|| missing(payload, "processname"))?,
+            group_name: gname.ok_or_else(|| missing(payload, "groupname"))?,
+            from_state: from.ok_or_else(|| missing(payload, "from_state"))?,
+            expected,
+            tries,
+            pid,
+        })
+    }
+
+    pub(crate) fn encode(&self, dst: &mut BytesMut) {
+        dst.reserve(64 + self.process_name.len() + self.group_name.len());
+        dst.put_slice(b"processname:");
+        dst.put_slice(self.process_name.as_bytes());
+        dst.put_slice(b" groupname:");
+        dst.put_slice(self.group_name.as_bytes());
+        dst.put_slice(b" from_state:");
+        dst.put_slice(self.from_state.as_str().as_bytes());
+        if let Some(expected) = self.expected {
+            dst.put_slice(if expected {
+                b" expected:1"
+            } else {
+                b" expected:0"
+            });
+        }
+        if let Some(tries) = self.tries {
+            dst.put_slice(b" tries:");
+            put_decimal(dst, u64::from(tries));
+        }
+        if let Some(pid) = self.pid {
+            dst.put_slice(b" pid:");
+            put_decimal(dst, u64::from(pid));
+        }
+    }
+}
