@@ -179,8 +179,8 @@ impl<'a> TokenLine<'a> {
     }
 }
 
-/// Parses a decimal token value.
-pub(crate) fn number<T: TryFrom<i64>>(
+/// Parses a decimal token value (digits only, as 4.3 writes them).
+pub(crate) fn number<T: TryFrom<u64>>(
     key: &str,
     value: &[u8],
     offset: usize,
@@ -191,7 +191,11 @@ pub(crate) fn number<T: TryFrom<i64>>(
             format!("{key} must be a decimal number"),
         ));
     }
-    pyfmt::parse_int(value)
+    value
+        .iter()
+        .try_fold(0u64, |n, &d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
         .and_then(|n| T::try_from(n).ok())
         .ok_or_else(|| PayloadError::new(offset, format!("{key} is out of range")))
 }
