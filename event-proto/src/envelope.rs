@@ -123,12 +123,11 @@ const SNIPPET: usize = 64;
 enum Stage {
     Header,
     Payload {
-        header: Header,
         /// Payload bytes already known to hold `units_seen` complete units.
         scanned: usize,
         units_seen: usize,
     },
-    Failed(DecodeError),
+    Failed(Box<DecodeError>),
 }
 
 /// The listener side's sans-io decoder: push the bytes read from stdin, pull [`Envelope`]s.
@@ -154,6 +153,8 @@ pub struct EventDecoder {
     /// How far `buf` has been searched for the header's newline.
     searched: usize,
     stage: Stage,
+    /// The header of the payload being read (set in [`Stage::Payload`]).
+    header: Option<Header>,
     limits: Limits,
 }
 
@@ -176,6 +177,7 @@ impl EventDecoder {
             offset: 0,
             searched: 0,
             stage: Stage::Header,
+            header: None,
             limits,
         }
     }
@@ -185,6 +187,12 @@ impl EventDecoder {
         if !matches!(self.stage, Stage::Failed(_)) {
             self.buf.extend_from_slice(bytes);
         }
+    }
+
+    /// The input buffer, for drivers that read straight into it (e.g. tokio's `read_buf`)
+    /// instead of calling [`push`](Self::push), saving a copy. Only append to it.
+    pub fn buffer_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
     }
 
     /// Bytes buffered and not yet returned in an envelope.
@@ -199,8 +207,9 @@ impl EventDecoder {
         loop {
             match std::mem::replace(&mut self.stage, Stage::Header) {
                 Stage::Failed(e) => {
-                    self.stage = Stage::Failed(e.clone());
-                    return Err(e);
+                    let err = (*e).clone();
+                    self.stage = Stage::Failed(e);
+                    return Err(err);
                 }
                 Stage::Header => {
                     let found = memchr::memchr(b'\n', &self.buf[self.searched..]);
@@ -229,7 +238,7 @@ impl EventDecoder {
                                 bytes: line.slice(..line.len().min(SNIPPET)),
                             };
                             self.buf.clear();
-                            self.stage = Stage::Failed(err.clone());
+                            self.stage = Stage::Failed(Box::new(err.clone()));
                             return Err(err);
                         }
                     };
@@ -237,26 +246,28 @@ impl EventDecoder {
                         let kind = DecodeErrorKind::PayloadTooLong(self.limits.max_payload_len);
                         return Err(self.fail(kind, 0));
                     }
+                    self.header = Some(header);
                     self.stage = Stage::Payload {
-                        header,
                         scanned: 0,
                         units_seen: 0,
                     };
                 }
                 Stage::Payload {
-                    header,
                     mut scanned,
                     mut units_seen,
                 } => {
-                    let end = match header.len_unit {
-                        LenUnit::Bytes => (self.buf.len() >= header.len).then_some(header.len),
-                        LenUnit::Chars => {
-                            scan_chars(&self.buf, header.len, &mut scanned, &mut units_seen)
-                        }
+                    let Some((len, unit)) = self.header.as_ref().map(|h| (h.len, h.len_unit))
+                    else {
+                        // Unreachable by construction; recover by reading a header.
+                        continue;
                     };
-                    let Some(end) = end else {
+                    let end = match unit {
+                        LenUnit::Bytes => (self.buf.len() >= len).then_some(len),
+                        LenUnit::Chars => scan_chars(&self.buf, len, &mut scanned, &mut units_seen),
+                    };
+                    let (Some(end), Some(header)) = (end, self.header.take_if(|_| end.is_some()))
+                    else {
                         self.stage = Stage::Payload {
-                            header,
                             scanned,
                             units_seen,
                         };
@@ -279,7 +290,7 @@ impl EventDecoder {
             bytes: Bytes::copy_from_slice(&self.buf[at..end]),
         };
         self.buf.clear();
-        self.stage = Stage::Failed(err.clone());
+        self.stage = Stage::Failed(Box::new(err.clone()));
         err
     }
 }
@@ -345,6 +356,7 @@ impl EventDecoder {
         self.offset = 0;
         self.searched = 0;
         self.stage = Stage::Header;
+        self.header = None;
     }
 
     /// The unconsumed bytes (for diagnostics).

@@ -30,6 +30,11 @@ macro_rules! event_types {
                 match self { $( EventType::$variant => event_types!(@parent $parent), )* }
             }
 
+            /// Looks up a wire name exactly (as sent in headers; upper case).
+            pub fn from_wire_name(name: &str) -> Option<EventType> {
+                match name { $( $name => Some(EventType::$variant), )* _ => None }
+            }
+
             /// Whether the type is only a subscription target, never sent itself.
             pub const fn is_abstract(self) -> bool {
                 match self { $( EventType::$variant => $abs, )* }
@@ -118,11 +123,6 @@ impl EventType {
     /// type or one of its ancestors ([EV-SUB-parent]).
     pub const fn is_a(self, other: EventType) -> bool {
         self.lineage() & other.bit() != 0
-    }
-
-    /// Looks up a wire name exactly (as sent in headers; upper case).
-    pub fn from_wire_name(name: &str) -> Option<EventType> {
-        EventType::ALL.iter().copied().find(|t| t.as_str() == name)
     }
 }
 

@@ -9,7 +9,7 @@ use nom::IResult;
 use crate::event_type::EventName;
 use crate::limits::LenUnit;
 use crate::text::Text;
-use crate::tokens::tokens;
+use crate::tokens::{canonical, tokens};
 
 /// The protocol version every 4.3 header carries ([EV-HDR-ver]).
 pub const PROTOCOL_VERSION: &str = "3.0";
@@ -72,62 +72,134 @@ fn decimal(key: &'static str, value: &[u8]) -> Result<u64, HeaderError> {
     }
 }
 
+const CANONICAL_KEYS: [&[u8]; 7] = [
+    b"ver",
+    b"server",
+    b"serial",
+    b"pool",
+    b"poolserial",
+    b"eventname",
+    b"len",
+];
+
+/// The seven values of a header in 4.3's order, and what follows them.
+fn canonical_values(line: &[u8]) -> Option<([&[u8]; 7], &[u8])> {
+    let (ver, rest) = canonical(line, b"ver:")?;
+    let (server, rest) = canonical(rest, b" server:")?;
+    let (serial, rest) = canonical(rest, b" serial:")?;
+    let (pool, rest) = canonical(rest, b" pool:")?;
+    let (poolserial, rest) = canonical(rest, b" poolserial:")?;
+    let (eventname, rest) = canonical(rest, b" eventname:")?;
+    let (len, rest) = canonical(rest, b" len:")?;
+    Some((
+        [ver, server, serial, pool, poolserial, eventname, len],
+        rest,
+    ))
+}
+
+/// Collects header tokens (the last repeat wins, unknown keys are ignored).
+struct HeaderBuilder<'a> {
+    line: &'a Bytes,
+    ver: Option<Text>,
+    server: Option<Text>,
+    serial: Option<u64>,
+    pool: Option<Text>,
+    poolserial: Option<u64>,
+    event_name: Option<EventName>,
+    len: Option<usize>,
+    len_unit: LenUnit,
+}
+
+impl<'a> HeaderBuilder<'a> {
+    fn new(line: &'a Bytes) -> Self {
+        HeaderBuilder {
+            line,
+            ver: None,
+            server: None,
+            serial: None,
+            pool: None,
+            poolserial: None,
+            event_name: None,
+            len: None,
+            len_unit: LenUnit::Chars,
+        }
+    }
+
+    fn text(&self, v: &[u8]) -> Result<Text, HeaderError> {
+        Text::from_sub(self.line, v).ok_or(HeaderError::NotUtf8)
+    }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), HeaderError> {
+        match key {
+            b"ver" => self.ver = Some(self.text(value)?),
+            b"server" => self.server = Some(self.text(value)?),
+            b"serial" => self.serial = Some(decimal("serial", value)?),
+            b"pool" => self.pool = Some(self.text(value)?),
+            b"poolserial" => self.poolserial = Some(decimal("poolserial", value)?),
+            b"eventname" => {
+                let name = std::str::from_utf8(value).map_err(|_| HeaderError::NotUtf8)?;
+                self.event_name = Some(EventName::from_wire(name));
+            }
+            b"len" => {
+                let n = decimal("len", value)?;
+                let n =
+                    usize::try_from(n).map_err(|_| HeaderError::BadValue("len", n.to_string()))?;
+                self.len = Some(n);
+            }
+            b"lenunit" => {
+                self.len_unit = match value {
+                    b"bytes" => LenUnit::Bytes,
+                    b"chars" => LenUnit::Chars,
+                    other => {
+                        return Err(HeaderError::BadValue(
+                            "lenunit",
+                            String::from_utf8_lossy(other).into_owned(),
+                        ))
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Header, HeaderError> {
+        Ok(Header {
+            ver: self.ver.ok_or(HeaderError::Missing("ver"))?,
+            server: self.server.ok_or(HeaderError::Missing("server"))?,
+            serial: self.serial.ok_or(HeaderError::Missing("serial"))?,
+            pool: self.pool.ok_or(HeaderError::Missing("pool"))?,
+            poolserial: self.poolserial.ok_or(HeaderError::Missing("poolserial"))?,
+            event_name: self.event_name.ok_or(HeaderError::Missing("eventname"))?,
+            len: self.len.ok_or(HeaderError::Missing("len"))?,
+            len_unit: self.len_unit,
+        })
+    }
+}
+
 impl Header {
     /// Parses a header line (without its `\n`). Tokens may come in any order and unknown tokens
     /// are ignored; `ver`, `server`, `serial`, `pool`, `poolserial`, `eventname` and `len` are
     /// required. `line` is shared, so the text fields copy nothing.
     pub fn parse(line: &Bytes) -> Result<Header, HeaderError> {
-        let mut ver = None;
-        let mut server = None;
-        let mut serial = None;
-        let mut pool = None;
-        let mut poolserial = None;
-        let mut event_name = None;
-        let mut len = None;
-        let mut len_unit = LenUnit::Chars;
-        let text = |v: &[u8]| -> Result<Text, HeaderError> {
-            Text::from_utf8(line.slice_ref(v)).ok_or(HeaderError::NotUtf8)
-        };
-        for (key, value, _) in tokens(line) {
-            match key {
-                b"ver" => ver = Some(text(value)?),
-                b"server" => server = Some(text(value)?),
-                b"serial" => serial = Some(decimal("serial", value)?),
-                b"pool" => pool = Some(text(value)?),
-                b"poolserial" => poolserial = Some(decimal("poolserial", value)?),
-                b"eventname" => event_name = Some(EventName::from_wire(&text(value)?)),
-                b"len" => {
-                    let n = decimal("len", value)?;
-                    len = Some(
-                        usize::try_from(n)
-                            .map_err(|_| HeaderError::BadValue("len", n.to_string()))?,
-                    );
+        let mut b = HeaderBuilder::new(line);
+        // Fast path: the order 4.3 always writes; anything else takes the any-order loop.
+        match canonical_values(line) {
+            Some((values, rest)) => {
+                for (key, value) in CANONICAL_KEYS.iter().zip(values) {
+                    b.set(key, value)?;
                 }
-                b"lenunit" => {
-                    len_unit = match value {
-                        b"bytes" => LenUnit::Bytes,
-                        b"chars" => LenUnit::Chars,
-                        other => {
-                            return Err(HeaderError::BadValue(
-                                "lenunit",
-                                String::from_utf8_lossy(other).into_owned(),
-                            ))
-                        }
-                    }
+                for (key, value, _) in tokens(rest) {
+                    b.set(key, value)?;
                 }
-                _ => {}
+            }
+            None => {
+                for (key, value, _) in tokens(line) {
+                    b.set(key, value)?;
+                }
             }
         }
-        Ok(Header {
-            ver: ver.ok_or(HeaderError::Missing("ver"))?,
-            server: server.ok_or(HeaderError::Missing("server"))?,
-            serial: serial.ok_or(HeaderError::Missing("serial"))?,
-            pool: pool.ok_or(HeaderError::Missing("pool"))?,
-            poolserial: poolserial.ok_or(HeaderError::Missing("poolserial"))?,
-            event_name: event_name.ok_or(HeaderError::Missing("eventname"))?,
-            len: len.ok_or(HeaderError::Missing("len"))?,
-            len_unit,
-        })
+        b.finish()
     }
 
     /// Writes the header line, `\n` included, in 4.3's token order.

@@ -1,41 +1,82 @@
-//! [`Text`]: UTF-8 text held in a shared [`Bytes`] buffer, so decoding names out of a frame
-//! copies nothing.
+//! [`Text`]: immutable UTF-8 text that is cheap to make from a decoded frame. Short strings
+//! (process, group and pool names) are stored inline, with no allocation and no reference
+//! count; longer ones share the frame's [`Bytes`] without copying.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 use bytes::Bytes;
 
-/// Immutable UTF-8 text backed by [`Bytes`] (cheap to clone, zero-copy from a decoded frame).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Text(Bytes);
+const INLINE: usize = 30;
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Shared(Bytes),
+}
+
+/// Immutable UTF-8 text (cheap to clone; zero-copy or inline when decoded from a frame).
+#[derive(Clone)]
+pub struct Text(Repr);
 
 impl Text {
     /// Wraps bytes that must be UTF-8; `None` otherwise.
     pub fn from_utf8(bytes: Bytes) -> Option<Text> {
         std::str::from_utf8(&bytes).ok()?;
-        Some(Text(bytes))
+        Some(Text(Repr::Shared(bytes)))
+    }
+
+    /// Text for `sub`, a sub-slice of `parent`: copied inline when short, otherwise shared with
+    /// `parent`. `None` unless UTF-8.
+    pub(crate) fn from_sub(parent: &Bytes, sub: &[u8]) -> Option<Text> {
+        if !sub.is_ascii() {
+            std::str::from_utf8(sub).ok()?;
+        }
+        Some(Text::inline(sub).unwrap_or_else(|| Text(Repr::Shared(parent.slice_ref(sub)))))
+    }
+
+    fn inline(s: &[u8]) -> Option<Text> {
+        let len = u8::try_from(s.len())
+            .ok()
+            .filter(|&l| usize::from(l) <= INLINE)?;
+        let mut buf = [0u8; INLINE];
+        buf[..s.len()].copy_from_slice(s);
+        Some(Text(Repr::Inline { len, buf }))
     }
 
     /// Text from a static string (no allocation).
     pub const fn from_static(s: &'static str) -> Text {
-        Text(Bytes::from_static(s.as_bytes()))
+        Text(Repr::Shared(Bytes::from_static(s.as_bytes())))
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        // The constructors only admit UTF-8; fall back to "" rather than panic.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        // Every constructor checks UTF-8; fall back to "" rather than panic.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 
-    /// The underlying bytes.
-    pub fn as_bytes(&self) -> &Bytes {
-        &self.0
+    /// The UTF-8 bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, buf } => &buf[..usize::from(*len)],
+            Repr::Shared(b) => b,
+        }
     }
 
-    /// Consumes the text, returning its bytes.
-    pub fn into_bytes(self) -> Bytes {
-        self.0
+    /// The text as [`Bytes`].
+    pub fn to_bytes(&self) -> Bytes {
+        match &self.0 {
+            Repr::Inline { .. } => Bytes::copy_from_slice(self.as_bytes()),
+            Repr::Shared(b) => b.clone(),
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::from_static("")
     }
 }
 
@@ -55,13 +96,40 @@ impl AsRef<str> for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        Text(Bytes::from(s))
+        Text::inline(s.as_bytes()).unwrap_or_else(|| Text(Repr::Shared(Bytes::from(s))))
     }
 }
 
 impl From<&str> for Text {
     fn from(s: &str) -> Self {
-        Text(Bytes::copy_from_slice(s.as_bytes()))
+        Text::inline(s.as_bytes())
+            .unwrap_or_else(|| Text(Repr::Shared(Bytes::copy_from_slice(s.as_bytes()))))
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
     }
 }
 
@@ -86,5 +154,24 @@ impl fmt::Debug for Text {
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_and_shared_compare_by_content() {
+        let long = "x".repeat(100);
+        let parent = Bytes::from(format!("ab {long}"));
+        let short = Text::from_sub(&parent, &parent[..2]).expect("utf-8");
+        let shared = Text::from_sub(&parent, &parent[3..]).expect("utf-8");
+        assert_eq!(short, "ab");
+        assert_eq!(shared, long.as_str());
+        assert_eq!(Text::from(long.clone()), shared);
+        assert_eq!(Text::from_static("ab"), short);
+        assert!(Text::from_sub(&parent, b"\xff").is_none());
+        assert_eq!(&shared.to_bytes()[..], long.as_bytes());
     }
 }

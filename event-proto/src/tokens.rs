@@ -1,48 +1,80 @@
 //! `key:value` token lines, shared by headers and payloads: tokens separated by whitespace,
 //! each split at its first `:` (a token without a colon has an empty key).
+//!
+//! A plain byte loop: this is the hottest code in the crate (a header and a state payload
+//! hold a dozen tokens), and it measured about twice as fast as the equivalent nom
+//! combinators.
 
-use nom::bytes::complete::{take_till, take_till1};
-use nom::character::complete::{char, space0};
-use nom::{IResult, Parser};
+/// Byte classes: 1 = whitespace (as Python's `split()` sees it), 2 = `:`, 0 = other.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = 1;
+    t[b'\t' as usize] = 1;
+    t[b'\r' as usize] = 1;
+    t[0x0b] = 1;
+    t[0x0c] = 1;
+    t[b':' as usize] = 2;
+    t
+};
 
 fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c')
+    CLASS[b as usize] == 1
 }
 
-fn token(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    let (rest, _) = space0(input)?;
-    take_till1(is_space).parse(rest)
-}
-
-fn split_key(tok: &[u8]) -> (&[u8], &[u8]) {
-    let split: IResult<&[u8], (&[u8], char)> = (take_till(|b| b == b':'), char(':')).parse(tok);
-    match split {
-        Ok((value, (key, _))) => (key, value),
-        Err(_) => (&[], tok),
+/// Reads the canonical `key:value` at the start of `rest` (4.3 writes tokens in a fixed order,
+/// separated by single spaces): `prefix` is `key:` (with the separating space before it when
+/// not first). Returns the value and what follows it. `None` means "not canonical": use the
+/// any-order parser.
+pub(crate) fn canonical<'a>(rest: &'a [u8], prefix: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
+    let rest = rest.strip_prefix(prefix)?;
+    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let value = &rest[..end];
+    if value.iter().any(|&b| is_space(b)) {
+        return None;
     }
+    Some((value, &rest[end..]))
 }
 
 /// Iterator over the `(key, value, offset)` tokens of a line; `offset` is where the token starts.
 #[derive(Debug, Clone)]
 pub(crate) struct Tokens<'a> {
     line: &'a [u8],
-    rest: &'a [u8],
+    pos: usize,
 }
 
 /// The tokens of `line`.
 pub(crate) fn tokens(line: &[u8]) -> Tokens<'_> {
-    Tokens { line, rest: line }
+    Tokens { line, pos: 0 }
 }
 
 impl<'a> Iterator for Tokens<'a> {
     type Item = (&'a [u8], &'a [u8], usize);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (rest, tok) = token(self.rest).ok()?;
-        self.rest = rest;
-        let offset = self.line.len() - rest.len() - tok.len();
-        let (key, value) = split_key(tok);
-        Some((key, value, offset))
+        let line = self.line;
+        let mut start = self.pos;
+        while start < line.len() && is_space(line[start]) {
+            start += 1;
+        }
+        if start == line.len() {
+            self.pos = start;
+            return None;
+        }
+        let mut end = start;
+        let mut colon = None;
+        while end < line.len() {
+            match CLASS[line[end] as usize] {
+                1 => break,
+                2 if colon.is_none() => colon = Some(end),
+                _ => {}
+            }
+            end += 1;
+        }
+        self.pos = end;
+        Some(match colon {
+            Some(c) => (&line[start..c], &line[c + 1..end], start),
+            None => (&line[..0], &line[start..end], start),
+        })
     }
 }
 
@@ -63,5 +95,6 @@ mod tests {
             ]
         );
         assert_eq!(tokens(b"   ").count(), 0);
+        assert_eq!(tokens(b"").count(), 0);
     }
 }

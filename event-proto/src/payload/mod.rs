@@ -22,7 +22,7 @@ pub use tick::TickPayload;
 use crate::event_type::{EventName, EventType};
 use crate::pyfmt;
 use crate::text::Text;
-use crate::tokens::tokens;
+use crate::tokens::{canonical, tokens};
 
 /// The payload of one event, typed by its family.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,15 +166,25 @@ impl<'a> TokenLine<'a> {
         &self,
         mut f: impl FnMut(&[u8], &[u8], usize) -> Result<(), PayloadError>,
     ) -> Result<(), PayloadError> {
-        for (key, value, offset) in tokens(self.line) {
-            f(key, value, offset)?;
+        // Fast path: state, log and communication payloads open with these two, in this order.
+        let mut rest: &[u8] = self.line;
+        if let Some((pname, r)) = canonical(rest, b"processname:") {
+            if let Some((gname, r)) = canonical(r, b" groupname:") {
+                f(b"processname", pname, 0)?;
+                f(b"groupname", gname, pname.len() + 13)?;
+                rest = r;
+            }
+        }
+        let base = self.line.len() - rest.len();
+        for (key, value, offset) in tokens(rest) {
+            f(key, value, base + offset)?;
         }
         Ok(())
     }
 
     /// A token value as shared text.
     pub(crate) fn text(&self, value: &[u8], offset: usize) -> Result<Text, PayloadError> {
-        Text::from_utf8(self.line.slice_ref(value))
+        Text::from_sub(self.line, value)
             .ok_or_else(|| PayloadError::new(offset, "token value is not UTF-8"))
     }
 }

@@ -28,8 +28,8 @@ impl RemoteCommunicationPayload {
         let Some(kind) = head.strip_prefix(b"type:") else {
             return Err(PayloadError::new(0, "expected type: at the start"));
         };
-        let kind = Text::from_utf8(head.slice_ref(kind))
-            .ok_or_else(|| PayloadError::new(5, "type is not UTF-8"))?;
+        let kind =
+            Text::from_sub(&head, kind).ok_or_else(|| PayloadError::new(5, "type is not UTF-8"))?;
         Ok(RemoteCommunicationPayload { kind, data })
     }
 

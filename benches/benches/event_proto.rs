@@ -1,0 +1,182 @@
+//! event-proto codec benches: decode and encode of a PROCESS_STATE event and of a 4 KiB
+//! PROCESS_LOG event, READY/RESULT decoding, and a plain memchr scan of the same 4 KiB as
+//! the yardstick for the log decode (target: decode at ≥ 50 % of the scan's speed).
+
+use std::hint::black_box;
+
+use bytes::BytesMut;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use event_proto::payload::{output_body, Channel, ProcessLogPayload, ProcessStatePayload};
+use event_proto::{
+    encode_envelope, EnvelopeFields, EventDecoder, EventType, LenUnit, ListenerOutput,
+    ListenerProtocol, Payload, ProcessState, Text,
+};
+
+fn fields(len_unit: LenUnit) -> EnvelopeFields<'static> {
+    EnvelopeFields {
+        server: "supervisor",
+        serial: 123_456,
+        pool: "listener",
+        poolserial: 65_432,
+        len_unit,
+    }
+}
+
+fn state_payload() -> Payload {
+    Payload::ProcessState(ProcessStatePayload::transition(
+        Text::from_static("web_03"),
+        Text::from_static("web"),
+        ProcessState::Running,
+        ProcessState::Exited,
+        0,
+        48_213,
+        false,
+    ))
+}
+
+fn log_payload() -> Payload {
+    let line =
+        b"2026-11-24 22:14:02,123 INFO request served in 12ms path=/api/v1/items status=200\n";
+    let raw: Vec<u8> = line.iter().copied().cycle().take(4096).collect();
+    Payload::ProcessLog(ProcessLogPayload {
+        process_name: Text::from_static("web_03"),
+        group_name: Text::from_static("web"),
+        pid: 48_213,
+        channel: Channel::Stdout,
+        data: output_body(&raw),
+    })
+}
+
+fn wire(event_type: EventType, payload: &Payload, len_unit: LenUnit) -> Vec<u8> {
+    let mut out = BytesMut::new();
+    encode_envelope(&fields(len_unit), event_type, &payload.to_bytes(), &mut out);
+    out.to_vec()
+}
+
+fn decode_one(dec: &mut EventDecoder, bytes: &[u8]) -> Payload {
+    dec.push(bytes);
+    decode_buffered(dec)
+}
+
+fn decode_buffered(dec: &mut EventDecoder) -> Payload {
+    let env = dec.next().ok().flatten().expect("one event");
+    env.payload().expect("valid payload")
+}
+
+/// A decoder whose buffer already holds `bytes`, as after a driver's `read_buf` into
+/// `buffer_mut()`: what is timed is the decode, not the copy the read did.
+fn filled(bytes: &[u8]) -> EventDecoder {
+    let mut dec = EventDecoder::new();
+    dec.buffer_mut().extend_from_slice(bytes);
+    dec
+}
+
+fn bench_process_state(c: &mut Criterion) {
+    let payload = state_payload();
+    let bytes = wire(EventType::ProcessStateExited, &payload, LenUnit::Chars);
+    let mut g = c.benchmark_group("process_state");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("process_state_decode_exited", |b| {
+        let mut dec = EventDecoder::new();
+        b.iter(|| black_box(decode_one(&mut dec, black_box(&bytes))));
+    });
+    g.bench_function("process_state_decode_exited_from_buffer", |b| {
+        b.iter_batched_ref(
+            || filled(&bytes),
+            |dec| black_box(decode_buffered(dec)),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("process_state_encode_exited", |b| {
+        let mut out = BytesMut::with_capacity(256);
+        let mut scratch = BytesMut::with_capacity(256);
+        b.iter(|| {
+            out.clear();
+            scratch.clear();
+            black_box(&payload).encode(&mut scratch);
+            encode_envelope(
+                &fields(LenUnit::Chars),
+                EventType::ProcessStateExited,
+                &scratch,
+                &mut out,
+            );
+            black_box(out.len())
+        });
+    });
+    g.finish();
+}
+
+fn bench_process_log(c: &mut Criterion) {
+    let payload = log_payload();
+    let chars = wire(EventType::ProcessLogStdout, &payload, LenUnit::Chars);
+    let bytes_mode = wire(EventType::ProcessLogStdout, &payload, LenUnit::Bytes);
+    let mut g = c.benchmark_group("process_log_4k");
+    g.throughput(Throughput::Bytes(chars.len() as u64));
+    g.bench_function("memchr_scan_4k_baseline", |b| {
+        b.iter(|| black_box(memchr::memchr(0, black_box(&chars))));
+    });
+    g.bench_function("process_log_decode_4k_chars", |b| {
+        let mut dec = EventDecoder::new();
+        b.iter(|| black_box(decode_one(&mut dec, black_box(&chars))));
+    });
+    g.bench_function("process_log_decode_4k_chars_from_buffer", |b| {
+        b.iter_batched_ref(
+            || filled(&chars),
+            |dec| black_box(decode_buffered(dec)),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("process_log_decode_4k_bytes_from_buffer", |b| {
+        b.iter_batched_ref(
+            || filled(&bytes_mode),
+            |dec| black_box(decode_buffered(dec)),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("process_log_decode_4k_bytes", |b| {
+        let mut dec = EventDecoder::new();
+        b.iter(|| black_box(decode_one(&mut dec, black_box(&bytes_mode))));
+    });
+    g.bench_function("process_log_encode_4k", |b| {
+        let mut out = BytesMut::with_capacity(8192);
+        let mut scratch = BytesMut::with_capacity(8192);
+        b.iter(|| {
+            out.clear();
+            scratch.clear();
+            black_box(&payload).encode(&mut scratch);
+            encode_envelope(
+                &fields(LenUnit::Chars),
+                EventType::ProcessLogStdout,
+                &scratch,
+                &mut out,
+            );
+            black_box(out.len())
+        });
+    });
+    g.finish();
+}
+
+fn bench_result_tokens(c: &mut Criterion) {
+    let mut g = c.benchmark_group("listener_tokens");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("result_decode_ready_ok", |b| {
+        let mut lp = ListenerProtocol::new();
+        b.iter(|| {
+            lp.push(black_box(b"READY\n"));
+            let ready = lp.next();
+            debug_assert_eq!(ready, Some(ListenerOutput::Ready));
+            let _ = lp.event_sent();
+            lp.push(black_box(b"RESULT 2\nOK"));
+            black_box(lp.next())
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_process_state,
+    bench_process_log,
+    bench_result_tokens
+);
+criterion_main!(benches);
