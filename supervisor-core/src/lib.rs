@@ -1,4 +1,7 @@
 //! A supervisord 4.3 compatible process control daemon (work in progress).
 #![deny(unsafe_code)]
 
+pub mod events;
+pub mod log_level;
+pub mod pool;
 pub mod signal;
