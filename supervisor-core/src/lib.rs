@@ -3,5 +3,6 @@
 
 pub mod events;
 pub mod log_level;
+pub mod output;
 pub mod pool;
 pub mod signal;

@@ -1,0 +1,185 @@
+//! A log file with 4.3's size-based rotation ([LOG-CHILD-rotate], [LOG-MAIN-rotate]).
+//!
+//! Rotation applies only to regular files. A target that cannot be rotated or seeked, such as
+//! `/dev/stdout` or a FIFO, is simply written to: 4.3 crash-loops on it when maxbytes is set
+//! (its issue #1224) because it asks the stream for its position after every write.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// An append-mode log file that rotates when it reaches `maxbytes`.
+#[derive(Debug)]
+pub struct RotatingLog {
+    path: PathBuf,
+    maxbytes: u64,
+    backups: u32,
+    file: File,
+    /// Bytes in the current file.
+    size: u64,
+    /// Whether the target is a regular file (only those rotate).
+    regular: bool,
+}
+
+impl RotatingLog {
+    /// Opens `path` for appending (creating it). `maxbytes = 0` never rotates.
+    pub fn open(path: &Path, maxbytes: u64, backups: u32) -> io::Result<RotatingLog> {
+        let (file, size, regular) = open_append(path)?;
+        Ok(RotatingLog {
+            path: path.to_owned(),
+            maxbytes,
+            backups,
+            file,
+            size,
+            regular,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends `data` in one write, then rotates if the file reached `maxbytes`; so a single
+    /// large write can exceed it, as in 4.3.
+    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        self.file.write_all(data)?;
+        self.size += data.len() as u64;
+        if self.regular && self.maxbytes > 0 && self.size >= self.maxbytes {
+            self.rotate()?;
+        }
+        Ok(())
+    }
+
+    /// Shifts `f.(n-1)` → `f.n` … `f` → `f.1` (the oldest is overwritten) and starts `f`
+    /// empty; with no backups `f` is just truncated.
+    fn rotate(&mut self) -> io::Result<()> {
+        for i in (1..self.backups).rev() {
+            let from = backup_path(&self.path, i);
+            if from.exists() {
+                fs::rename(&from, backup_path(&self.path, i + 1))?;
+            }
+        }
+        if self.backups > 0 {
+            fs::rename(&self.path, backup_path(&self.path, 1))?;
+        }
+        self.file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&self.path)?;
+        self.size = 0;
+        Ok(())
+    }
+
+    /// Closes and reopens the file (SIGUSR2, [LOG-CHILD-reopen]), e.g. after an external
+    /// rotation moved it away.
+    pub fn reopen(&mut self) -> io::Result<()> {
+        let (file, size, regular) = open_append(&self.path)?;
+        self.file = file;
+        self.size = size;
+        self.regular = regular;
+        Ok(())
+    }
+
+    /// Deletes the file and starts a new one (RPC `clearLog`, [LOG-CHILD-clear]).
+    pub fn clear(&mut self) -> io::Result<()> {
+        if self.regular {
+            match fs::remove_file(&self.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.reopen()
+    }
+}
+
+fn open_append(path: &Path) -> io::Result<(File, u64, bool)> {
+    let file = OpenOptions::new().create(true).append(true).open(path)?;
+    let meta = file.metadata()?;
+    Ok((file, meta.len(), meta.is_file()))
+}
+
+/// `f.n`.
+pub fn backup_path(path: &Path, n: u32) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".{n}"));
+    PathBuf::from(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "rsv-rotating-{name}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    fn read(p: &Path) -> String {
+        fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
+    }
+
+    #[test]
+    fn rotation_example_log_child_rotate() {
+        let dir = temp_dir("example");
+        let f = dir.join("f");
+        let mut log = RotatingLog::open(&f, 10, 2).expect("open");
+        for chunk in ["1234567890", "second-chunk", "third", "fourth-chunk!", "x"] {
+            log.write(chunk.as_bytes()).expect("write");
+        }
+        assert_eq!(read(&f), "x");
+        assert_eq!(read(&backup_path(&f, 1)), "thirdfourth-chunk!");
+        assert_eq!(read(&backup_path(&f, 2)), "second-chunk");
+        assert_eq!(read(&backup_path(&f, 3)), "<missing>");
+        fs::remove_dir_all(dir).expect("cleanup");
+    }
+
+    #[test]
+    fn one_large_write_and_no_backups() {
+        let dir = temp_dir("large");
+        let f = dir.join("spam.log");
+        let mut log = RotatingLog::open(&f, 1024, 1).expect("open");
+        log.write(&[b'a'; 3000]).expect("write");
+        assert_eq!(fs::metadata(backup_path(&f, 1)).expect("f.1").len(), 3000);
+        assert_eq!(fs::metadata(&f).expect("f").len(), 0);
+        let g = dir.join("g");
+        let mut log = RotatingLog::open(&g, 4, 0).expect("open");
+        log.write(b"12345").expect("write");
+        log.write(b"ab").expect("write");
+        assert_eq!(read(&g), "ab");
+        assert!(!backup_path(&g, 1).exists());
+        fs::remove_dir_all(dir).expect("cleanup");
+    }
+
+    #[test]
+    fn unseekable_targets_are_written_not_rotated_issue_1224() {
+        let mut log = RotatingLog::open(Path::new("/dev/null"), 1, 3).expect("open /dev/null");
+        for _ in 0..3 {
+            log.write(b"more than one byte")
+                .expect("write to a char device");
+        }
+        assert!(!Path::new("/dev/null.1").exists());
+    }
+
+    #[test]
+    fn appends_to_existing_files_and_counts_their_size() {
+        let dir = temp_dir("append");
+        let f = dir.join("f");
+        fs::write(&f, "12345678").expect("seed");
+        let mut log = RotatingLog::open(&f, 10, 1).expect("open");
+        log.write(b"90").expect("write");
+        assert_eq!(read(&backup_path(&f, 1)), "1234567890");
+        log.write(b"new").expect("write");
+        log.clear().expect("clear");
+        assert_eq!(read(&f), "");
+        fs::remove_dir_all(dir).expect("cleanup");
+    }
+}
