@@ -2,7 +2,9 @@
 #![deny(unsafe_code)]
 
 pub mod events;
+pub mod local_time;
 pub mod log_level;
+pub mod logging;
 pub mod output;
 pub mod pool;
 pub mod signal;

@@ -1,0 +1,127 @@
+//! The main log writer.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crate::local_time::LocalTime;
+use crate::log_level::{LogLevel, LogLine};
+use crate::output::rotating::RotatingLog;
+
+/// Where the main log goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MainLogTarget {
+    /// A file, rotated at `maxbytes` keeping `backups` old files.
+    File {
+        /// The `logfile=` path.
+        path: PathBuf,
+        /// `logfile_maxbytes=`.
+        maxbytes: u64,
+        /// `logfile_backups=`.
+        backups: u32,
+    },
+    /// Nowhere but stdout (if echoing).
+    None,
+}
+
+/// supervisord's main log.
+#[derive(Debug)]
+pub struct MainLog {
+    level: LogLevel,
+    file: Option<RotatingLog>,
+    /// Echo every record to stdout (nodaemon and not silent, [LOG-MAIN-stdout]).
+    echo: bool,
+}
+
+impl MainLog {
+    /// Opens the log. Records below `level` are not written.
+    pub fn open(target: &MainLogTarget, level: LogLevel, echo: bool) -> io::Result<MainLog> {
+        let file = match target {
+            MainLogTarget::File {
+                path,
+                maxbytes,
+                backups,
+            } => Some(RotatingLog::open(path, *maxbytes, *backups)?),
+            MainLogTarget::None => None,
+        };
+        Ok(MainLog { level, file, echo })
+    }
+
+    /// Whether records at `level` are written (lets callers skip formatting debug output).
+    pub fn enabled(&self, level: LogLevel) -> bool {
+        level >= self.level
+    }
+
+    /// Writes one record now.
+    pub fn log(&mut self, line: &LogLine) {
+        self.log_at(line, SystemTime::now());
+    }
+
+    /// Writes one record stamped `at`. Write errors are reported on stderr and survived.
+    pub fn log_at(&mut self, line: &LogLine, at: SystemTime) {
+        if !self.enabled(line.level) {
+            return;
+        }
+        let record = format(line, at);
+        if let Some(file) = &mut self.file {
+            if let Err(e) = file.write(record.as_bytes()) {
+                eprintln!("supervisord: cannot write {}: {e}", file.path().display());
+            }
+        }
+        if self.echo {
+            let mut out = io::stdout().lock();
+            let _ = out.write_all(record.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    /// Reopens the file (SIGUSR2).
+    pub fn reopen(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.reopen(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One record: `2026-11-24 22:27:23,123 INFO message\n` ([LOG-MAIN-format]).
+pub fn format(line: &LogLine, at: SystemTime) -> String {
+    let mut s = LocalTime::from_system(at).asctime();
+    s.push(' ');
+    s.push_str(line.level.code());
+    s.push(' ');
+    s.push_str(&line.message);
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_have_4_3_shape_and_respect_the_level() {
+        let dir = std::env::temp_dir().join(format!("rsv-mainlog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("supervisord.log");
+        let target = MainLogTarget::File {
+            path: path.clone(),
+            maxbytes: 0,
+            backups: 0,
+        };
+        let mut log = MainLog::open(&target, LogLevel::Info, false).expect("open");
+        log.log(&LogLine::new(
+            LogLevel::Info,
+            "spawned: 'talker' with pid 8745",
+        ));
+        log.log(&LogLine::new(LogLevel::Debug, "hidden"));
+        log.log(&LogLine::new(LogLevel::Warn, "multi\nline"));
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert_eq!(&lines[0][23..], " INFO spawned: 'talker' with pid 8745");
+        assert_eq!(&lines[1][23..], " WARN multi");
+        assert_eq!(lines[2], "line");
+        std::fs::remove_dir_all(dir).expect("cleanup");
+    }
+}
