@@ -2,6 +2,7 @@
 #![deny(unsafe_code)]
 
 pub mod events;
+pub mod http;
 pub mod local_time;
 pub mod log_level;
 pub mod logging;

@@ -1,0 +1,177 @@
+//! Accepting connections and routing requests.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, UnixListener};
+
+use super::auth::{AuthCheck, Credentials};
+
+/// What a handler answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// `200 OK` with an XML body.
+    pub fn xml(body: impl Into<Bytes>) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: "text/xml",
+            body: body.into(),
+        }
+    }
+
+    /// A plain-text error page.
+    pub fn error(status: StatusCode) -> Reply {
+        let reason = status.canonical_reason().unwrap_or("Error");
+        Reply {
+            status,
+            content_type: "text/html",
+            body: Bytes::from(format!(
+                "<html><head><title>Error response</title></head><body><h1>{} {reason}</h1></body></html>",
+                status.as_u16()
+            )),
+        }
+    }
+}
+
+/// The request handlers behind the transport.
+pub trait Routes: Send + Sync + 'static {
+    /// An XML-RPC call: the request body (already authenticated and size-checked).
+    fn rpc(&self, body: Bytes) -> impl Future<Output = Reply> + Send;
+}
+
+/// Transport settings of one server section.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// `username`/`password`; `None` serves without authentication.
+    pub credentials: Option<Credentials>,
+    /// Largest accepted request body.
+    pub max_body: usize,
+}
+
+/// A bound listening socket.
+#[derive(Debug)]
+pub enum Listener {
+    /// `[unix_http_server]`.
+    Unix(UnixListener),
+    /// `[inet_http_server]`.
+    Tcp(TcpListener),
+}
+
+/// Serves connections until the task is dropped; each connection runs in its own task.
+pub async fn serve<R: Routes>(listener: Listener, options: ServerOptions, routes: Arc<R>) {
+    let options = Arc::new(options);
+    loop {
+        let accepted = match &listener {
+            Listener::Unix(l) => l.accept().await.map(|(s, _)| Conn::Unix(s)),
+            Listener::Tcp(l) => l.accept().await.map(|(s, _)| Conn::Tcp(s)),
+        };
+        let Ok(conn) = accepted else {
+            // EMFILE and friends: back off briefly rather than spin.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        let options = options.clone();
+        let routes = routes.clone();
+        tokio::spawn(async move {
+            match conn {
+                Conn::Unix(s) => serve_connection(s, options, routes).await,
+                Conn::Tcp(s) => serve_connection(s, options, routes).await,
+            }
+        });
+    }
+}
+
+enum Conn {
+    Unix(tokio::net::UnixStream),
+    Tcp(tokio::net::TcpStream),
+}
+
+async fn serve_connection<S, R>(stream: S, options: Arc<ServerOptions>, routes: Arc<R>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    R: Routes,
+{
+    let service = service_fn(move |req| {
+        let options = options.clone();
+        let routes = routes.clone();
+        async move { Ok::<_, Infallible>(handle(req, &options, &*routes).await) }
+    });
+    // Malformed requests get hyper's 400; oversized header sections are refused.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .max_buf_size(64 * 1024)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
+async fn handle<R: Routes>(
+    req: Request<Incoming>,
+    options: &ServerOptions,
+    routes: &R,
+) -> Response<Full<Bytes>> {
+    if let Some(creds) = &options.credentials {
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(HeaderValue::as_bytes);
+        match creds.check(header) {
+            AuthCheck::Allowed => {}
+            AuthCheck::Malformed => return respond(Reply::error(StatusCode::BAD_REQUEST)),
+            AuthCheck::Unauthorized => {
+                let mut resp = respond(Reply::error(StatusCode::UNAUTHORIZED));
+                let h = resp.headers_mut();
+                h.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"default\""),
+                );
+                h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return resp;
+            }
+        }
+    }
+    let path = req.uri().path();
+    if path.starts_with("/RPC2") {
+        if req.method() != Method::POST {
+            return respond(Reply::error(StatusCode::BAD_REQUEST));
+        }
+        if !req.headers().contains_key(header::CONTENT_LENGTH) {
+            return respond(Reply::error(StatusCode::LENGTH_REQUIRED));
+        }
+        let body = match Limited::new(req.into_body(), options.max_body)
+            .collect()
+            .await
+        {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return respond(Reply::error(StatusCode::PAYLOAD_TOO_LARGE)),
+        };
+        return respond(routes.rpc(body).await);
+    }
+    respond(Reply::error(StatusCode::NOT_FOUND))
+}
+
+fn respond(reply: Reply) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(reply.body));
+    *resp.status_mut() = reply.status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
+    resp
+}
