@@ -2,5 +2,6 @@
 //! the main log and the event bus. Pure pieces here; the pipe readers live with the daemon.
 
 pub mod capture;
+pub mod dispatcher;
 pub mod rotating;
 pub mod strip_ansi;
