@@ -1,6 +1,8 @@
 //! The event bus: one daemon-wide serial counter and the routing of each emitted event to the
 //! pools subscribed to its type ([EV-SERIAL-*], [EV-POOL-accept], [EV-EMIT-always]).
 
+pub mod tick;
+
 use std::sync::Arc;
 
 use bytes::Bytes;
