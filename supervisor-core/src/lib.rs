@@ -1,6 +1,7 @@
 //! A supervisord 4.3 compatible process control daemon (work in progress).
 #![deny(unsafe_code)]
 
+pub mod daemon;
 pub mod events;
 pub mod http;
 pub mod local_time;

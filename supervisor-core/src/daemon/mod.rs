@@ -1,0 +1,5 @@
+//! The daemon's edges that turn OS events into messages for the supervisor task: reaping
+//! children and catching signals.
+
+pub mod reaper;
+pub mod signals;
