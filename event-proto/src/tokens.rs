@@ -27,12 +27,15 @@ fn is_space(b: u8) -> bool {
 /// any-order parser.
 pub(crate) fn canonical<'a>(rest: &'a [u8], prefix: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
     let rest = rest.strip_prefix(prefix)?;
-    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-    let value = &rest[..end];
-    if value.iter().any(|&b| is_space(b)) {
+    // One pass: the value ends at the first whitespace byte, which must be a plain space.
+    let end = rest
+        .iter()
+        .position(|&b| CLASS[b as usize] == 1)
+        .unwrap_or(rest.len());
+    if end < rest.len() && rest[end] != b' ' {
         return None;
     }
-    Some((value, &rest[end..]))
+    Some((&rest[..end], &rest[end..]))
 }
 
 /// Iterator over the `(key, value, offset)` tokens of a line; `offset` is where the token starts.
