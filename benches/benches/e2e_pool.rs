@@ -1,0 +1,172 @@
+//! End-to-end pool bench (issue 5): a producer floods PROCESS_LOG_STDOUT events (64-line
+//! chunks) into a pool whose listener is a fast C program; we count events/s delivered and
+//! overflow drops, and measure child-exit → listener-receives-PROCESS_STATE_EXITED latency.
+//! Each implementation available runs in the same invocation, so figures are ratios of one run.
+//!
+//! `cargo bench -p benches --bench e2e_pool`; env: `BENCH_SECONDS` (default 10),
+//! `BENCH_IMPLS` (default `python,rust`), `BENCH_EXITS` (default 40).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tests::{try_wait_until, Daemon, Implementation, TempDir};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Compiles one of the C helpers in benches/e2e into `dir`.
+fn build_c(dir: &Path, name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("e2e")
+        .join(format!("{name}.c"));
+    let bin = dir.join(name);
+    let status = Command::new("gcc")
+        .args(["-O2", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .status()
+        .expect("gcc runs");
+    assert!(status.success(), "gcc {name}.c failed");
+    bin
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+struct Throughput {
+    events_per_sec: f64,
+    dropped: usize,
+}
+
+fn throughput(which: Implementation, tools: &Path, numprocs: u32, secs: u64) -> Option<Throughput> {
+    let work = TempDir::new("bench").ok()?;
+    let out = work.join("events.txt");
+    let conf = format!(
+        "[program:spew]\ncommand={spew}\nstdout_events_enabled=true\nstdout_logfile=NONE\nautostart=false\nstartsecs=0\n\n\
+         [eventlistener:bench]\ncommand={listener}\nevents=PROCESS_LOG\nnumprocs={numprocs}\nprocess_name=%(program_name)s_%(process_num)d\n\
+         environment=BENCH_OUT=\"{out}\"\nbuffer_size=10\n",
+        spew = tools.join("spew").display(),
+        listener = tools.join("fast_listener").display(),
+        out = out.display(),
+    );
+    let d = match Daemon::start(which, &conf) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{which:?}: cannot start: {e}");
+            return None;
+        }
+    };
+    let listeners_up = try_wait_until(Duration::from_secs(20), || {
+        d.rpc("sum(p['statename'] == 'RUNNING' for p in s.supervisor.getAllProcessInfo() if p['group'] == 'bench')")
+            .is_ok_and(|n| n == numprocs.to_string())
+    });
+    if !listeners_up {
+        eprintln!("{which:?}: listeners did not start");
+        return None;
+    }
+    d.rpc("s.supervisor.startProcess('spew')").ok()?;
+    let before = lines(&out).len();
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs(secs));
+    let elapsed = start.elapsed().as_secs_f64();
+    let received = lines(&out).len().saturating_sub(before);
+    let _ = d.rpc("s.supervisor.stopProcess('spew')");
+    let dropped = d
+        .main_log()
+        .lines()
+        .filter(|l| l.contains("event buffer overflowed"))
+        .count();
+    Some(Throughput {
+        events_per_sec: received as f64 / elapsed,
+        dropped,
+    })
+}
+
+fn exit_latency(which: Implementation, tools: &Path, exits: usize) -> Option<(f64, f64)> {
+    let work = TempDir::new("lat").ok()?;
+    let out = work.join("events.txt");
+    let stamps = work.join("exits.txt");
+    let conf = format!(
+        "[program:quick]\ncommand=sh -c 'sleep 0.3; date +%%s%%N >> {stamps}; exit 1'\nautostart=false\nautorestart=false\nstartsecs=0\nstdout_logfile=NONE\n\n\
+         [eventlistener:lat]\ncommand={listener}\nevents=PROCESS_STATE_EXITED\nenvironment=BENCH_OUT=\"{out}\"\n",
+        stamps = stamps.display(),
+        listener = tools.join("fast_listener").display(),
+        out = out.display(),
+    );
+    let d = Daemon::start(which, &conf).ok()?;
+    let mut latencies = Vec::new();
+    for i in 0..exits {
+        d.rpc("s.supervisor.startProcess('quick')").ok()?;
+        let got = try_wait_until(Duration::from_secs(10), || {
+            lines(&out)
+                .iter()
+                .filter(|l| l.starts_with("PROCESS_STATE_EXITED"))
+                .count()
+                > i
+        });
+        if !got {
+            eprintln!("{which:?}: no EXITED event for exit {i}");
+            return None;
+        }
+        let exit_ns: i128 = lines(&stamps).get(i)?.trim().parse().ok()?;
+        let recv_ns: i128 = lines(&out)
+            .iter()
+            .filter(|l| l.starts_with("PROCESS_STATE_EXITED"))
+            .nth(i)?
+            .split(' ')
+            .nth(1)?
+            .parse()
+            .ok()?;
+        latencies.push((recv_ns - exit_ns) as f64 / 1e6);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+    Some((pct(0.5), pct(0.99)))
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --benches` and criterion-style listing: nothing to do.
+    }
+    if !tests::python_reference() {
+        return;
+    }
+    let secs = env_or("BENCH_SECONDS", 10u64);
+    let exits = env_or("BENCH_EXITS", 40usize);
+    let impls = std::env::var("BENCH_IMPLS").unwrap_or_else(|_| "python,rust".into());
+    let tools = TempDir::new("tools").expect("temp dir");
+    build_c(tools.path(), "spew");
+    build_c(tools.path(), "fast_listener");
+    for name in impls.split(',') {
+        let which = match name.trim() {
+            "python" => Implementation::Python,
+            "rust" => Implementation::Rust,
+            other => panic!("unknown implementation {other}"),
+        };
+        for numprocs in [1, 4] {
+            match throughput(which, tools.path(), numprocs, secs) {
+                Some(t) => println!(
+                    "{name}: pool numprocs={numprocs}: {:.0} PROCESS_LOG events/s delivered, {} dropped on overflow",
+                    t.events_per_sec, t.dropped
+                ),
+                None => println!("{name}: pool numprocs={numprocs}: not measured"),
+            }
+        }
+        match exit_latency(which, tools.path(), exits) {
+            Some((p50, p99)) => println!(
+                "{name}: exit -> PROCESS_STATE_EXITED at listener: median {p50:.1} ms, p99 {p99:.1} ms ({exits} exits)"
+            ),
+            None => println!("{name}: exit latency: not measured"),
+        }
+    }
+}
