@@ -1,5 +1,6 @@
 //! The daemon's edges that turn OS events into messages for the supervisor task: reaping
 //! children and catching signals.
 
+pub mod lifecycle;
 pub mod reaper;
 pub mod signals;
