@@ -4,3 +4,4 @@
 pub mod lifecycle;
 pub mod reaper;
 pub mod signals;
+pub mod spawn;

@@ -1,0 +1,321 @@
+//! Starting a child the way 4.3 does ([PROC-SPAWN-*], [PROC-ENV-*], [CFG-CMD-path],
+//! [CFG-CMD-errors]): command lookup with 4.3's error texts, its own process group, pipes for
+//! stdin/stdout/stderr (stderr on the stdout pipe with `redirect_stderr`), environment
+//! precedence, then in the child: supplementary groups, gid, uid, chdir, umask, exec.
+//!
+//! Children are started with `std::process::Command` and never waited for here: the SIGCHLD
+//! reaper ([`super::reaper`]) reaps every child.
+//!
+//! This is the one module of the daemon with `unsafe` code: the `pre_exec` hook, which runs
+//! between fork and exec and so may only make async-signal-safe calls.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::fmt;
+use std::io::{PipeReader, PipeWriter};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, Stdio};
+
+/// Where `PATH` lookups go when no `PATH` is set ([CFG-CMD-path]).
+const DEFAULT_PATH: &str = "/bin:/usr/bin:/usr/local/bin";
+
+/// A spawn failure in the parent; its text is 4.3's (logged as `spawnerr: <text>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpawnError(pub String);
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+/// The user a child runs as (resolved at config load).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAs {
+    /// The uid.
+    pub uid: u32,
+    /// The primary gid.
+    pub gid: u32,
+    /// Supplementary groups.
+    pub groups: Vec<u32>,
+}
+
+/// Everything needed to start one process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpawnRequest {
+    /// argv, already split ([CFG-CMD-split]); `argv[0]` is the word as written.
+    pub argv: Vec<String>,
+    /// The complete environment (see [`child_environment`]).
+    pub env: Vec<(String, String)>,
+    /// `directory=`.
+    pub directory: Option<PathBuf>,
+    /// `umask=`.
+    pub umask: Option<u32>,
+    /// `user=`.
+    pub user: Option<RunAs>,
+    /// `redirect_stderr=`: stderr goes to the stdout pipe.
+    pub redirect_stderr: bool,
+}
+
+/// A started child and the daemon's ends of its pipes.
+#[derive(Debug)]
+pub struct Spawned {
+    /// The pid (also its process group id).
+    pub pid: u32,
+    /// Its stdin.
+    pub stdin: ChildStdin,
+    /// Its stdout (and stderr with `redirect_stderr`).
+    pub stdout: PipeReader,
+    /// Its stderr, unless redirected.
+    pub stderr: Option<PipeReader>,
+}
+
+/// Resolves the command word as 4.3 does: used as is when it contains `/`, else searched in
+/// `path` (the program's `PATH`, else the daemon's, else a default), then checked.
+pub fn resolve_command(word: &str, path: Option<&str>) -> Result<PathBuf, SpawnError> {
+    let found = if word.contains('/') {
+        PathBuf::from(word)
+    } else {
+        path.unwrap_or(DEFAULT_PATH)
+            .split(':')
+            .map(|dir| Path::new(dir).join(word))
+            .find(|p| p.metadata().is_ok())
+            .ok_or_else(|| SpawnError(format!("can't find command '{word}'")))?
+    };
+    let meta = found
+        .metadata()
+        .map_err(|_| SpawnError(format!("can't find command '{word}'")))?;
+    let shown = found.display();
+    if meta.is_dir() {
+        return Err(SpawnError(format!("command at '{shown}' is a directory")));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(SpawnError(format!(
+            "command at '{shown}' is not executable"
+        )));
+    }
+    if nix::unistd::access(&found, nix::unistd::AccessFlags::X_OK).is_err() {
+        return Err(SpawnError(format!(
+            "no permission to run command '{shown}'"
+        )));
+    }
+    Ok(found)
+}
+
+/// The child's environment, low to high precedence ([PROC-ENV-order]): the daemon's own,
+/// then `SUPERVISOR_ENABLED` / `_PROCESS_NAME` / `_GROUP_NAME` / `_SERVER_URL`, then
+/// `[supervisord] environment`, then the program's `environment`.
+pub fn child_environment(
+    inherited: impl IntoIterator<Item = (String, String)>,
+    process_name: &str,
+    group_name: &str,
+    server_url: Option<&str>,
+    global: &[(String, String)],
+    program: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = inherited.into_iter().collect();
+    let mut set = |k: &str, v: &str| match env.iter_mut().find(|(key, _)| key == k) {
+        Some(slot) => slot.1 = v.to_owned(),
+        None => env.push((k.to_owned(), v.to_owned())),
+    };
+    set("SUPERVISOR_ENABLED", "1");
+    set("SUPERVISOR_PROCESS_NAME", process_name);
+    set("SUPERVISOR_GROUP_NAME", group_name);
+    if let Some(url) = server_url {
+        set("SUPERVISOR_SERVER_URL", url);
+    }
+    for (k, v) in global.iter().chain(program) {
+        set(k, v);
+    }
+    env
+}
+
+/// Starts the child. Parent-side failures (lookup, pipes, fork) are [`SpawnError`]s with 4.3's
+/// texts; child-side failures (setuid, chdir) are written to the child's stderr and it exits
+/// 127, as in 4.3 ([PROC-SPAWN-child-fail]).
+pub fn spawn(req: &SpawnRequest, name: &str) -> Result<Spawned, SpawnError> {
+    let Some(word) = req.argv.first() else {
+        return Err(SpawnError("command is empty".into()));
+    };
+    let path_var = req
+        .env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_str());
+    let program = resolve_command(word, path_var)?;
+    let pipe_err = |e: std::io::Error| match e.raw_os_error() {
+        Some(libc::EMFILE) | Some(libc::ENFILE) => {
+            SpawnError(format!("too many open files to spawn '{name}'"))
+        }
+        _ => SpawnError(format!(
+            "unknown error making dispatchers for '{name}': {}",
+            errno_name(e.raw_os_error().unwrap_or(0))
+        )),
+    };
+    let (out_r, out_w) = std::io::pipe().map_err(pipe_err)?;
+    let (err_r, err_w): (Option<PipeReader>, PipeWriter) = if req.redirect_stderr {
+        (None, out_w.try_clone().map_err(pipe_err)?)
+    } else {
+        let (r, w) = std::io::pipe().map_err(pipe_err)?;
+        (Some(r), w)
+    };
+    let mut cmd = Command::new(&program);
+    cmd.arg0(word)
+        .args(&req.argv[1..])
+        .env_clear()
+        .envs(req.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(out_w)
+        .stderr(err_w)
+        .process_group(0);
+    let hook = ChildSetup::new(req);
+    // SAFETY: `ChildSetup::run` makes only async-signal-safe calls (setgroups, setgid,
+    // setuid, getuid, geteuid, chdir, umask, write, _exit) on data prepared before the fork,
+    // and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            hook.run();
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| match e.raw_os_error() {
+        Some(libc::EAGAIN) => SpawnError(format!(
+            "Too many processes in process table to spawn '{name}'"
+        )),
+        Some(code) => SpawnError(format!(
+            "unknown error during fork for '{name}': {}",
+            errno_name(code)
+        )),
+        None => SpawnError(format!("unknown error during fork for '{name}': {e}")),
+    })?;
+    // `cmd` holds the write ends; drop it so EOF arrives when the child exits.
+    drop(cmd);
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| SpawnError(format!("unknown error making dispatchers for '{name}'")))?;
+    Ok(Spawned {
+        pid: child.id(),
+        stdin,
+        stdout: out_r,
+        stderr: err_r,
+    })
+}
+
+/// Data for the child-side steps, prepared in the parent so the hook allocates nothing.
+struct ChildSetup {
+    user: Option<(libc::uid_t, libc::gid_t, Vec<libc::gid_t>)>,
+    /// `supervisor: couldn't setuid to <uid>: ` (the reason is appended in the child).
+    setuid_msg: Vec<u8>,
+    directory: Option<CString>,
+    /// `supervisor: couldn't chdir to <dir>: `.
+    chdir_msg: Vec<u8>,
+    umask: Option<libc::mode_t>,
+}
+
+impl ChildSetup {
+    fn new(req: &SpawnRequest) -> ChildSetup {
+        let user = req.user.as_ref().map(|u| (u.uid, u.gid, u.groups.clone()));
+        let uid = req.user.as_ref().map_or(0, |u| u.uid);
+        let directory = req
+            .directory
+            .as_ref()
+            .and_then(|d| CString::new(d.as_os_str().as_bytes()).ok());
+        let shown = req
+            .directory
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        ChildSetup {
+            user,
+            setuid_msg: format!("supervisor: couldn't setuid to {uid}: ").into_bytes(),
+            directory,
+            chdir_msg: format!("supervisor: couldn't chdir to {shown}: ").into_bytes(),
+            umask: req.umask.map(|m| m as libc::mode_t),
+        }
+    }
+
+    /// Runs in the child between fork and exec: async-signal-safe calls only.
+    fn run(&self) {
+        if let Some((uid, gid, groups)) = &self.user {
+            // SAFETY: plain syscalls on values owned by `self`.
+            let (cur_uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+            if *uid != cur_uid {
+                if euid != 0 {
+                    fail(&self.setuid_msg, b"Can't drop privilege as nonroot user");
+                }
+                // SAFETY: `groups` outlives the call; the length matches the pointer.
+                let ok = unsafe {
+                    libc::setgroups(groups.len(), groups.as_ptr()) == 0
+                        && libc::setgid(*gid) == 0
+                        && libc::setuid(*uid) == 0
+                };
+                if !ok {
+                    fail(&self.setuid_msg, errno_name(last_errno()).as_bytes());
+                }
+            }
+        }
+        if let Some(dir) = &self.directory {
+            // SAFETY: `dir` is a valid NUL-terminated string owned by `self`.
+            if unsafe { libc::chdir(dir.as_ptr()) } != 0 {
+                fail(&self.chdir_msg, errno_name(last_errno()).as_bytes());
+            }
+        }
+        if let Some(mask) = self.umask {
+            // SAFETY: umask cannot fail.
+            unsafe {
+                libc::umask(mask);
+            }
+        }
+    }
+}
+
+fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Writes `<msg><reason>\nsupervisor: child process was not spawned\n` to stderr and exits
+/// 127, in the child.
+fn fail(msg: &[u8], reason: &[u8]) -> ! {
+    for part in [
+        msg,
+        reason,
+        b"\nsupervisor: child process was not spawned\n",
+    ] {
+        // SAFETY: write(2) on fd 2 with a valid buffer; errors are ignored on purpose.
+        unsafe {
+            libc::write(2, part.as_ptr().cast(), part.len());
+        }
+    }
+    // SAFETY: _exit is async-signal-safe and never returns.
+    unsafe { libc::_exit(127) }
+}
+
+/// The symbolic name of an errno (`ENOENT`), as 4.3 prints them.
+pub fn errno_name(code: i32) -> &'static str {
+    match code {
+        libc::EPERM => "EPERM",
+        libc::ENOENT => "ENOENT",
+        libc::EIO => "EIO",
+        libc::E2BIG => "E2BIG",
+        libc::ENOEXEC => "ENOEXEC",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOMEM => "ENOMEM",
+        libc::EACCES => "EACCES",
+        libc::ENOTDIR => "ENOTDIR",
+        libc::EISDIR => "EISDIR",
+        libc::EINVAL => "EINVAL",
+        libc::ENFILE => "ENFILE",
+        libc::EMFILE => "EMFILE",
+        libc::ETXTBSY => "ETXTBSY",
+        libc::ENAMETOOLONG => "ENAMETOOLONG",
+        libc::ELOOP => "ELOOP",
+        _ => "EUNKNOWN",
+    }
+}

@@ -1,0 +1,188 @@
+//! The spawn edge with real children ([PROC-SPAWN-*], [PROC-ENV-*], [CFG-CMD-*]). Each child is
+//! reaped by its own pid here (the daemon's waitpid(-1) reaper is not in this binary).
+
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+use supervisor_core::daemon::spawn::{
+    child_environment, resolve_command, spawn, RunAs, SpawnRequest, Spawned,
+};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rsv-spawn-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn request(script: &str) -> SpawnRequest {
+    SpawnRequest {
+        argv: vec!["sh".into(), "-c".into(), script.into()],
+        env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+        directory: None,
+        umask: None,
+        user: None,
+        redirect_stderr: false,
+    }
+}
+
+/// Reads stdout and stderr to EOF and reaps the child: (stdout, stderr, exit code).
+fn finish(mut s: Spawned) -> (String, String, i32) {
+    drop(s.stdin);
+    let mut out = String::new();
+    s.stdout.read_to_string(&mut out).expect("stdout");
+    let mut err = String::new();
+    if let Some(mut e) = s.stderr.take() {
+        e.read_to_string(&mut err).expect("stderr");
+    }
+    let code = match waitpid(Pid::from_raw(s.pid as i32), None).expect("waitpid") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("unexpected {other:?}"),
+    };
+    (out, err, code)
+}
+
+#[test]
+fn command_lookup_errors_cfg_cmd_errors() {
+    let dir = temp_dir("lookup");
+    let plain = dir.join("plain");
+    std::fs::write(&plain, "#!/bin/sh\n").expect("write");
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    assert_eq!(
+        resolve_command("nosuchcommand_xyz", Some("/bin:/usr/bin"))
+            .unwrap_err()
+            .0,
+        "can't find command 'nosuchcommand_xyz'"
+    );
+    assert_eq!(
+        resolve_command(dir.to_str().expect("utf-8"), None)
+            .unwrap_err()
+            .0,
+        format!("command at '{}' is a directory", dir.display())
+    );
+    assert_eq!(
+        resolve_command(plain.to_str().expect("utf-8"), None)
+            .unwrap_err()
+            .0,
+        format!("command at '{}' is not executable", plain.display())
+    );
+    let sh = resolve_command("sh", Some("/nonexistent:/bin")).expect("sh in /bin");
+    assert_eq!(sh, PathBuf::from("/bin/sh"));
+    std::fs::remove_dir_all(dir).expect("cleanup");
+}
+
+#[test]
+fn environment_precedence_proc_env_order() {
+    let env = child_environment(
+        vec![
+            ("HOME".into(), "/root".into()),
+            ("SUPERVISOR_GROUP_NAME".into(), "stale".into()),
+        ],
+        "web_0",
+        "web",
+        Some("unix:///tmp/s.sock"),
+        &[
+            ("SUPERVISOR_GROUP_NAME".into(), "overridden".into()),
+            ("A".into(), "global".into()),
+        ],
+        &[("A".into(), "program".into())],
+    );
+    let get = |k: &str| {
+        env.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("SUPERVISOR_ENABLED"), Some("1"));
+    assert_eq!(get("SUPERVISOR_PROCESS_NAME"), Some("web_0"));
+    assert_eq!(get("SUPERVISOR_GROUP_NAME"), Some("overridden"));
+    assert_eq!(get("SUPERVISOR_SERVER_URL"), Some("unix:///tmp/s.sock"));
+    assert_eq!(get("A"), Some("program"));
+    assert_eq!(get("HOME"), Some("/root"));
+}
+
+#[test]
+fn child_gets_its_group_directory_umask_env_and_pipes() {
+    let dir = temp_dir("child");
+    let mut req = request(
+        "echo pid=$$ pgid=$(cut -d' ' -f5 /proc/$$/stat); pwd; umask; echo X=$X; echo oops >&2",
+    );
+    req.env.push(("X".into(), "fromprog".into()));
+    req.directory = Some(dir.clone());
+    req.umask = Some(0o027);
+    let (out, err, code) = finish(spawn(&req, "child").expect("spawn"));
+    let lines: Vec<&str> = out.lines().collect();
+    let pid = lines[0]
+        .split(' ')
+        .next()
+        .expect("pid")
+        .trim_start_matches("pid=");
+    assert_eq!(
+        lines[0],
+        format!("pid={pid} pgid={pid}"),
+        "own process group"
+    );
+    assert_eq!(lines[1], dir.display().to_string());
+    assert_eq!(lines[2], "0027");
+    assert_eq!(lines[3], "X=fromprog");
+    assert_eq!(err, "oops\n");
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(dir).expect("cleanup");
+}
+
+#[test]
+fn redirect_stderr_shares_the_stdout_pipe() {
+    let mut req = request("echo to-out; echo to-err >&2");
+    req.redirect_stderr = true;
+    let s = spawn(&req, "redir").expect("spawn");
+    assert!(s.stderr.is_none());
+    let (out, _, _) = finish(s);
+    assert_eq!(out, "to-out\nto-err\n");
+}
+
+#[test]
+fn bad_directory_fails_in_the_child_with_127_proc_spawn_child_fail() {
+    let mut req = request("echo never");
+    req.directory = Some(PathBuf::from("/nonexistent/dir"));
+    let (out, err, code) = finish(spawn(&req, "badcwd").expect("the fork itself succeeds"));
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "supervisor: couldn't chdir to /nonexistent/dir: ENOENT\nsupervisor: child process was not spawned\n"
+    );
+    assert_eq!(code, 127);
+}
+
+#[test]
+fn user_switch_cfg_prog_user() {
+    let mut req = request("id -u; id -g");
+    req.user = Some(RunAs {
+        uid: 65534,
+        gid: 65534,
+        groups: vec![65534],
+    });
+    let (out, err, code) = finish(spawn(&req, "nobody").expect("spawn"));
+    if nix::unistd::geteuid().is_root() {
+        assert_eq!((out.as_str(), code), ("65534\n65534\n", 0), "{err}");
+    } else {
+        assert_eq!(code, 127);
+        assert_eq!(
+            err,
+            "supervisor: couldn't setuid to 65534: Can't drop privilege as nonroot user\nsupervisor: child process was not spawned\n"
+        );
+    }
+}
+
+#[test]
+fn empty_and_missing_commands_are_parent_side_errors() {
+    let mut req = request("");
+    req.argv.clear();
+    assert_eq!(spawn(&req, "e").unwrap_err().0, "command is empty");
+    req.argv = vec!["nosuchcommand_xyz".into()];
+    assert_eq!(
+        spawn(&req, "e").unwrap_err().0,
+        "can't find command 'nosuchcommand_xyz'"
+    );
+}
