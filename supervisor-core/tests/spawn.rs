@@ -53,19 +53,19 @@ fn command_lookup_errors_cfg_cmd_errors() {
     std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     assert_eq!(
         resolve_command("nosuchcommand_xyz", Some("/bin:/usr/bin"))
-            .unwrap_err()
+            .expect_err("must fail")
             .0,
         "can't find command 'nosuchcommand_xyz'"
     );
     assert_eq!(
         resolve_command(dir.to_str().expect("utf-8"), None)
-            .unwrap_err()
+            .expect_err("must fail")
             .0,
         format!("command at '{}' is a directory", dir.display())
     );
     assert_eq!(
         resolve_command(plain.to_str().expect("utf-8"), None)
-            .unwrap_err()
+            .expect_err("must fail")
             .0,
         format!("command at '{}' is not executable", plain.display())
     );
@@ -179,10 +179,13 @@ fn user_switch_cfg_prog_user() {
 fn empty_and_missing_commands_are_parent_side_errors() {
     let mut req = request("");
     req.argv.clear();
-    assert_eq!(spawn(&req, "e").unwrap_err().0, "command is empty");
+    assert_eq!(
+        spawn(&req, "e").expect_err("must fail").0,
+        "command is empty"
+    );
     req.argv = vec!["nosuchcommand_xyz".into()];
     assert_eq!(
-        spawn(&req, "e").unwrap_err().0,
+        spawn(&req, "e").expect_err("must fail").0,
         "can't find command 'nosuchcommand_xyz'"
     );
 }
