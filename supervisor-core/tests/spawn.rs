@@ -189,3 +189,59 @@ fn empty_and_missing_commands_are_parent_side_errors() {
         "can't find command 'nosuchcommand_xyz'"
     );
 }
+
+mod pipes {
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use supervisor_core::daemon::pipes::{spawn_reader, spawn_writer, PipeEvent};
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn writer_and_reader_tasks_round_trip_through_cat() {
+        let s = spawn(&request("exec cat"), "cat").expect("spawn");
+        let pid = s.pid;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
+        let (ftx, mut failed) = mpsc::unbounded_channel();
+        let stdin = spawn_writer(s.stdin, "in", ftx).expect("writer");
+        stdin.send(Bytes::from_static(b"hello ")).expect("send");
+        stdin.send(Bytes::from_static(b"world")).expect("send");
+        let mut got = Vec::new();
+        while got.len() < 11 {
+            let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("data within 10 s")
+                .expect("reader alive");
+            match ev {
+                PipeEvent::Data("out", b) => got.extend_from_slice(&b),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(got, b"hello world");
+        drop(stdin); // closes cat's stdin: it exits, and the reader sees EOF
+        let closed = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await;
+        assert_eq!(
+            closed.expect("EOF within 10 s"),
+            Some(PipeEvent::Closed("out"))
+        );
+        waitpid(Pid::from_raw(pid as i32), None).expect("reap cat");
+        assert!(failed.try_recv().is_err(), "no write failed");
+    }
+
+    #[tokio::test]
+    async fn writing_to_a_dead_child_reports_the_unsent_bytes() {
+        let s = spawn(&request("exit 0"), "gone").expect("spawn");
+        waitpid(Pid::from_raw(s.pid as i32), None).expect("reap");
+        let (ftx, mut failed) = mpsc::unbounded_channel();
+        let stdin = spawn_writer(s.stdin, 7u32, ftx).expect("writer");
+        stdin.send(Bytes::from_static(b"event")).expect("send");
+        let f = tokio::time::timeout(Duration::from_secs(10), failed.recv())
+            .await
+            .expect("failure within 10 s")
+            .expect("report");
+        assert_eq!((f.id, &f.unsent[..]), (7, &b"event"[..]));
+    }
+}

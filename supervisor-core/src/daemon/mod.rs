@@ -2,6 +2,7 @@
 //! children and catching signals.
 
 pub mod lifecycle;
+pub mod pipes;
 pub mod reaper;
 pub mod signals;
 pub mod spawn;

@@ -1,0 +1,84 @@
+//! The pipe edges between children and the supervisor task: one reader task per child output
+//! pipe (chunks of up to 128 KiB, as 4.3 reads them, [LOG-CHILD-raw]) and one writer task per
+//! child stdin (listener envelopes, `sendProcessStdin`).
+
+use std::io::PipeReader;
+use std::os::fd::OwnedFd;
+use std::process::ChildStdin;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::unix::pipe;
+use tokio::sync::mpsc;
+
+/// Largest chunk read at once.
+pub const READ_CHUNK: usize = 128 * 1024;
+
+/// What a reader task reports, tagged with the caller's id for the pipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PipeEvent<Id> {
+    /// Bytes read.
+    Data(Id, Bytes),
+    /// The pipe reached EOF (or failed): the child closed it or exited.
+    Closed(Id),
+}
+
+/// Starts a task reading `pipe` until EOF, sending chunks to `tx`.
+pub fn spawn_reader<Id>(
+    reader: PipeReader,
+    id: Id,
+    tx: mpsc::UnboundedSender<PipeEvent<Id>>,
+) -> std::io::Result<tokio::task::JoinHandle<()>>
+where
+    Id: Clone + Send + 'static,
+{
+    let mut rx = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))?;
+    Ok(tokio::spawn(async move {
+        let mut buf = BytesMut::with_capacity(READ_CHUNK);
+        loop {
+            buf.reserve(READ_CHUNK);
+            match rx.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let chunk = buf.split().freeze();
+                    if tx.send(PipeEvent::Data(id.clone(), chunk)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(PipeEvent::Closed(id));
+    }))
+}
+
+/// A write to a child's stdin failed (EPIPE: the child closed stdin or exited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteFailed<Id> {
+    /// The caller's id for the pipe.
+    pub id: Id,
+    /// The bytes that were not (completely) written.
+    pub unsent: Bytes,
+}
+
+/// Starts a task writing each `Bytes` sent to the returned channel to `stdin`, in order.
+/// On a write error the failed buffer is reported on `failed` and the task ends.
+pub fn spawn_writer<Id>(
+    stdin: ChildStdin,
+    id: Id,
+    failed: mpsc::UnboundedSender<WriteFailed<Id>>,
+) -> std::io::Result<mpsc::UnboundedSender<Bytes>>
+where
+    Id: Clone + Send + 'static,
+{
+    let mut tx = pipe::Sender::from_owned_fd(OwnedFd::from(stdin))?;
+    let (send, mut recv) = mpsc::unbounded_channel::<Bytes>();
+    tokio::spawn(async move {
+        while let Some(bytes) = recv.recv().await {
+            if tx.write_all(&bytes).await.is_err() {
+                let _ = failed.send(WriteFailed { id, unsent: bytes });
+                return;
+            }
+        }
+    });
+    Ok(send)
+}
