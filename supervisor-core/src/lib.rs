@@ -76,4 +76,5 @@ pub mod log_level;
 pub mod logging;
 pub mod output;
 pub mod pool;
+pub mod process;
 pub mod signal;
