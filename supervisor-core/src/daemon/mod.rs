@@ -2,7 +2,9 @@
 //! children and catching signals.
 
 pub mod lifecycle;
+pub mod model;
 pub mod pipes;
 pub mod reaper;
 pub mod signals;
 pub mod spawn;
+pub mod supervisor;

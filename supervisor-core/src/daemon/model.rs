@@ -1,0 +1,79 @@
+//! What the supervisor task runs: plain, fully resolved settings (the config loader's output is
+//! mapped onto these), so the engine never deals with ini details.
+
+use std::path::PathBuf;
+
+use crate::log_level::LogLevel;
+use crate::logging::MainLogTarget;
+use crate::pool::PoolSettings;
+use crate::process::ProcessParams;
+
+use super::spawn::RunAs;
+
+/// One output channel's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChannelModel {
+    /// The log file (`None`: NONE).
+    pub logfile: Option<PathBuf>,
+    /// `*_logfile_maxbytes`.
+    pub maxbytes: u64,
+    /// `*_logfile_backups`.
+    pub backups: u32,
+    /// `*_capture_maxbytes`.
+    pub capture_maxbytes: usize,
+    /// `*_events_enabled`.
+    pub events_enabled: bool,
+}
+
+/// One process (a `[program:x]` member, or an event listener).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramModel {
+    /// State-machine settings (name, group, start/stop behaviour).
+    pub params: ProcessParams,
+    /// The group's priority (groups are ordered by it, then by name).
+    pub group_priority: i32,
+    /// The process priority within its group.
+    pub priority: i32,
+    /// The command, already split.
+    pub argv: Vec<String>,
+    /// `environment=` of the program.
+    pub environment: Vec<(String, String)>,
+    /// `directory=`.
+    pub directory: Option<PathBuf>,
+    /// `umask=`.
+    pub umask: Option<u32>,
+    /// `user=`.
+    pub user: Option<RunAs>,
+    /// `redirect_stderr=`.
+    pub redirect_stderr: bool,
+    /// `strip_ansi=` (a `[supervisord]` option applying to all).
+    pub strip_ansi: bool,
+    /// stdout settings.
+    pub stdout: ChannelModel,
+    /// stderr settings.
+    pub stderr: ChannelModel,
+    /// For an event listener: the index of its pool in [`DaemonModel::pools`].
+    pub pool: Option<usize>,
+}
+
+/// Everything the daemon runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonModel {
+    /// `[supervisord] identifier` (the `server:` of event headers).
+    pub identifier: String,
+    /// Where the main log goes.
+    pub main_log: MainLogTarget,
+    /// `loglevel=`.
+    pub loglevel: LogLevel,
+    /// Echo the main log to stdout (nodaemon and not silent).
+    pub echo_log: bool,
+    /// `[supervisord] environment=`.
+    pub environment: Vec<(String, String)>,
+    /// `SUPERVISOR_SERVER_URL` for children, if any server is configured.
+    pub server_url: Option<String>,
+    /// Every process, in any order (the daemon sorts them).
+    pub programs: Vec<ProgramModel>,
+    /// Event-listener pools; their listener processes are the programs whose `pool` points
+    /// here, in dispatch order.
+    pub pools: Vec<PoolSettings>,
+}

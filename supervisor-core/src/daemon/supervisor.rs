@@ -1,0 +1,732 @@
+//! The supervisor task: the one owner of every process, pool and log. OS events arrive as
+//! messages (reaped children, pipe data, signals, control requests) and deadlines; the pure
+//! machines ([`Process`], [`Pool`], [`EventBus`]) decide; this module does what they ask.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use bytes::Bytes;
+use event_proto::payload::{Channel, ProcessGroupPayload, ProcessStatePayload, TickPayload};
+use event_proto::{pyfmt, EventType, Payload, ProcessState, Text};
+use nix::errno::Errno;
+use nix::sys::signal::{kill, Signal as NixSignal};
+use nix::unistd::Pid;
+use tokio::sync::{mpsc, oneshot};
+
+use super::model::{ChannelModel, DaemonModel, ProgramModel};
+use super::pipes::{spawn_reader, spawn_writer, PipeEvent, WriteFailed};
+use super::reaper::{spawn_reaper, Reaped};
+use super::signals::{spawn_signal_listener, DaemonSignal};
+use super::spawn::{child_environment, spawn, SpawnRequest};
+use crate::events::tick::TickClock;
+use crate::events::EventBus;
+use crate::log_level::{LogLevel, LogLine};
+use crate::logging::MainLog;
+use crate::output::dispatcher::{ChannelSettings, OutputAction, OutputDispatcher};
+use crate::output::rotating::RotatingLog;
+use crate::pool::{Pool, PoolAction, PoolCounters};
+use crate::process::{Action, Now, Process};
+
+/// Identifies one pipe of one spawn of one process.
+type PipeId = (usize, Channel, u64);
+
+/// Requests from outside the task (the RPC layer, tests).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Control {
+    /// Shut down, as on SIGTERM.
+    Shutdown,
+    /// Every process's (name, state, pid).
+    States(oneshot::Sender<Vec<(String, ProcessState, u32)>>),
+    /// Every pool's (name, counters).
+    PoolCounters(oneshot::Sender<Vec<(String, PoolCounters)>>),
+}
+
+struct Slot {
+    model: ProgramModel,
+    machine: Process,
+    generation: u64,
+    stdin: Option<mpsc::UnboundedSender<Bytes>>,
+    stdout: Option<OutputDispatcher>,
+    stderr: Option<OutputDispatcher>,
+    stdout_log: Option<RotatingLog>,
+    stderr_log: Option<RotatingLog>,
+    /// For a listener: (pool index, member index).
+    listener: Option<(usize, usize)>,
+    /// Start again once stopped (a listener recovering from UNKNOWN).
+    restart_when_stopped: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    /// Stopping groups from the highest; the index of the group being stopped.
+    Stopping(usize),
+    Done,
+}
+
+/// The supervisor task's state.
+struct Supervisor {
+    model: DaemonModel,
+    procs: Vec<Slot>,
+    /// Group names in ascending (priority, name) order, with their member indices.
+    groups: Vec<(String, Vec<usize>)>,
+    pools: Vec<Pool>,
+    pool_members: Vec<Vec<usize>>,
+    by_pid: HashMap<u32, usize>,
+    bus: EventBus,
+    ticks: TickClock,
+    log: MainLog,
+    phase: Phase,
+    last_wait_log: Option<Instant>,
+    pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
+    fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
+}
+
+/// Runs the daemon until it has shut down. Must be called inside a tokio runtime; installs the
+/// SIGCHLD reaper and the signal handlers.
+pub async fn run(
+    model: DaemonModel,
+    log: MainLog,
+    mut control: mpsc::UnboundedReceiver<Control>,
+) -> std::io::Result<()> {
+    let (reap_tx, mut reap_rx) = mpsc::unbounded_channel();
+    let _reaper = spawn_reaper(reap_tx)?;
+    let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
+    let _signals = spawn_signal_listener(sig_tx)?;
+    let (pipe_tx, mut pipe_rx) = mpsc::unbounded_channel();
+    let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
+    let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx);
+    sup.startup(Now::current());
+    while sup.phase != Phase::Done {
+        let deadline = sup.next_deadline();
+        tokio::select! {
+            Some(r) = reap_rx.recv() => sup.on_reaped(r, Now::current()),
+            Some(s) = sig_rx.recv() => sup.on_signal(s, Now::current()),
+            Some(p) = pipe_rx.recv() => sup.on_pipe(p, Now::current()),
+            Some(f) = fail_rx.recv() => sup.on_write_failed(f, Now::current()),
+            Some(c) = control.recv() => sup.on_control(c, Now::current()),
+            () = tokio::time::sleep_until(deadline.into()) => {}
+        }
+        sup.on_tick(Now::current());
+    }
+    sup.log_counters();
+    Ok(())
+}
+
+fn sort_key(p: &ProgramModel) -> (i32, String, i32, String) {
+    (
+        p.group_priority,
+        p.params.group.clone(),
+        p.priority,
+        p.params.name.clone(),
+    )
+}
+
+impl Supervisor {
+    fn new(
+        mut model: DaemonModel,
+        log: MainLog,
+        pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
+        fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
+    ) -> Supervisor {
+        model.programs.sort_by_key(sort_key);
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, p) in model.programs.iter().enumerate() {
+            match groups.last_mut() {
+                Some((g, members)) if *g == p.params.group => members.push(i),
+                _ => groups.push((p.params.group.clone(), vec![i])),
+            }
+        }
+        let mut pool_members = vec![Vec::new(); model.pools.len()];
+        let mut procs = Vec::with_capacity(model.programs.len());
+        for (i, p) in model.programs.iter().enumerate() {
+            let listener = p.pool.filter(|&k| k < pool_members.len()).map(|k| {
+                pool_members[k].push(i);
+                (k, pool_members[k].len() - 1)
+            });
+            procs.push(Slot {
+                machine: Process::new(p.params.clone()),
+                model: p.clone(),
+                generation: 0,
+                stdin: None,
+                stdout: None,
+                stderr: None,
+                stdout_log: None,
+                stderr_log: None,
+                listener,
+                restart_when_stopped: false,
+            });
+        }
+        let pools = model
+            .pools
+            .iter()
+            .zip(&pool_members)
+            .map(|(settings, members)| {
+                let names = members
+                    .iter()
+                    .map(|&i| procs[i].model.params.name.clone())
+                    .collect();
+                Pool::new(settings.clone(), names)
+            })
+            .collect();
+        let now_secs = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Supervisor {
+            model,
+            procs,
+            groups,
+            pools,
+            pool_members,
+            by_pid: HashMap::new(),
+            bus: EventBus::new(),
+            ticks: TickClock::new(now_secs),
+            log,
+            phase: Phase::Running,
+            last_wait_log: None,
+            pipe_tx,
+            fail_tx,
+        }
+    }
+
+    fn line(&mut self, level: LogLevel, message: impl Into<String>) {
+        self.log.log(&LogLine::new(level, message));
+    }
+
+    /// PROCESS_GROUP_ADDED per group, SUPERVISOR_STATE_CHANGE_RUNNING, then autostart in
+    /// ascending order ([PROC-SUPD-startup], [PROC-PRIO-start]).
+    fn startup(&mut self, now: Now) {
+        for g in 0..self.groups.len() {
+            let payload = Payload::ProcessGroup(ProcessGroupPayload {
+                group_name: Text::from(self.groups[g].0.as_str()),
+            });
+            // A pool sees only groups created after it ([EV-SELF-group]).
+            let created = self.pools_created_up_to(g);
+            self.emit_to(EventType::ProcessGroupAdded, &payload, created);
+        }
+        self.emit(
+            EventType::SupervisorStateChangeRunning,
+            &Payload::SupervisorStateChange,
+        );
+        for i in 0..self.procs.len() {
+            if self.procs[i].model.params.autostart {
+                let mut out = Vec::new();
+                let _ = self.procs[i].machine.start(now, &mut out);
+                self.apply(i, out, now);
+            }
+        }
+    }
+
+    /// How many pools (in group order) exist once group `g` has been created.
+    fn pools_created_up_to(&self, g: usize) -> usize {
+        let first_member_of = |k: usize| self.pool_members[k].first().copied();
+        let group_end = self.groups[g].1.last().copied().unwrap_or(0);
+        (0..self.pools.len())
+            .filter(|&k| first_member_of(k).is_some_and(|m| m <= group_end))
+            .count()
+    }
+
+    fn emit(&mut self, event_type: EventType, payload: &Payload) {
+        let n = self.pools.len();
+        self.emit_to(event_type, payload, n);
+    }
+
+    fn emit_to(&mut self, event_type: EventType, payload: &Payload, npools: usize) {
+        let mut out = Vec::new();
+        let npools = npools.min(self.pools.len());
+        self.bus
+            .emit(event_type, payload, &mut self.pools[..npools], &mut out);
+        for (p, action) in out {
+            self.apply_pool(p, action);
+        }
+    }
+
+    /// Carries out what a process machine asked for.
+    fn apply(&mut self, i: usize, actions: Vec<Action>, now: Now) {
+        for action in actions {
+            match action {
+                Action::Log(l) => self.log.log(&l),
+                Action::Spawn => self.do_spawn(i, now),
+                Action::Kill { pid, group, signal } => self.do_kill(i, pid, group, signal, now),
+                Action::Event(change) => {
+                    let slot = &self.procs[i];
+                    let payload = ProcessStatePayload::transition(
+                        Text::from(slot.model.params.name.as_str()),
+                        Text::from(slot.model.params.group.as_str()),
+                        change.from,
+                        change.to,
+                        change.tries,
+                        change.pid,
+                        change.expected,
+                    );
+                    if let Some((k, m)) = slot.listener {
+                        let mut out = Vec::new();
+                        self.pools[k].listener_running(
+                            m,
+                            change.to == ProcessState::Running,
+                            &mut out,
+                        );
+                        for a in out {
+                            self.apply_pool(k, a);
+                        }
+                    }
+                    self.emit(state_event(change.to), &Payload::ProcessState(payload));
+                    if change.to == ProcessState::Stopped && self.procs[i].restart_when_stopped {
+                        self.procs[i].restart_when_stopped = false;
+                        let mut out = Vec::new();
+                        let _ = self.procs[i].machine.start(now, &mut out);
+                        self.apply(i, out, now);
+                    }
+                }
+            }
+        }
+    }
+
+    fn do_spawn(&mut self, i: usize, now: Now) {
+        let slot = &self.procs[i];
+        let params = &slot.model.params;
+        let env = child_environment(
+            std::env::vars(),
+            &params.name,
+            &params.group,
+            self.model.server_url.as_deref(),
+            &self.model.environment,
+            &slot.model.environment,
+        );
+        let req = SpawnRequest {
+            argv: slot.model.argv.clone(),
+            env,
+            directory: slot.model.directory.clone(),
+            umask: slot.model.umask,
+            user: slot.model.user.clone(),
+            redirect_stderr: slot.model.redirect_stderr && slot.listener.is_none(),
+        };
+        let mut out = Vec::new();
+        match spawn(&req, &params.name) {
+            Err(e) => {
+                self.procs[i].machine.spawn_failed(&e.0, now, &mut out);
+            }
+            Ok(child) => {
+                let pid = child.pid;
+                let slot = &mut self.procs[i];
+                slot.generation += 1;
+                let generation = slot.generation;
+                self.by_pid.insert(pid, i);
+                let to_main = self.log.enabled(LogLevel::Debug);
+                let settings = |model: &ChannelModel, channel| ChannelSettings {
+                    process_name: Text::from(slot.model.params.name.as_str()),
+                    group_name: Text::from(slot.model.params.group.as_str()),
+                    channel,
+                    strip_ansi: slot.model.strip_ansi,
+                    events_enabled: model.events_enabled,
+                    capture_maxbytes: model.capture_maxbytes,
+                    to_main_log: to_main,
+                };
+                // A listener's stdout is the protocol channel: no dispatcher, no log.
+                slot.stdout = slot.listener.is_none().then(|| {
+                    OutputDispatcher::new(settings(&slot.model.stdout, Channel::Stdout), pid)
+                });
+                slot.stderr = Some(OutputDispatcher::new(
+                    settings(&slot.model.stderr, Channel::Stderr),
+                    pid,
+                ));
+                slot.stdout_log = if slot.listener.is_none() {
+                    open_log(&slot.model.stdout)
+                } else {
+                    None
+                };
+                slot.stderr_log = open_log(&slot.model.stderr);
+                let _ = spawn_reader(
+                    child.stdout,
+                    (i, Channel::Stdout, generation),
+                    self.pipe_tx.clone(),
+                );
+                if let Some(err) = child.stderr {
+                    let _ =
+                        spawn_reader(err, (i, Channel::Stderr, generation), self.pipe_tx.clone());
+                }
+                slot.stdin = spawn_writer(child.stdin, i, self.fail_tx.clone()).ok();
+                if let Some((k, m)) = slot.listener {
+                    self.pools[k].listener_spawned(m);
+                }
+                self.procs[i].machine.spawned(pid, now, &mut out);
+            }
+        }
+        self.apply(i, out, now);
+    }
+
+    fn do_kill(
+        &mut self,
+        i: usize,
+        pid: u32,
+        group: bool,
+        signal: crate::signal::Signal,
+        now: Now,
+    ) {
+        let target = if group { -(pid as i32) } else { pid as i32 };
+        let sig = NixSignal::try_from(signal.number()).ok();
+        let result = match sig {
+            Some(s) => kill(Pid::from_raw(target), s),
+            None => kill(Pid::from_raw(target), None),
+        };
+        match result {
+            Ok(()) => {}
+            Err(Errno::ESRCH) => {
+                let name = self.procs[i].model.params.name.clone();
+                self.line(
+                    LogLevel::Debug,
+                    format!("unable to signal {name} (pid {pid}), it probably just exited on its own: [Errno 3] No such process"),
+                );
+            }
+            Err(e) => {
+                let mut out = Vec::new();
+                self.procs[i]
+                    .machine
+                    .signal_failed(&e.to_string(), &mut out);
+                self.apply(i, out, now);
+            }
+        }
+    }
+
+    fn apply_pool(&mut self, k: usize, action: PoolAction) {
+        match action {
+            PoolAction::Log(l) => self.log.log(&l),
+            PoolAction::Send { listener, bytes } => {
+                let i = self.pool_members[k][listener];
+                let sent = self.procs[i]
+                    .stdin
+                    .as_ref()
+                    .is_some_and(|tx| tx.send(bytes).is_ok());
+                if !sent {
+                    let mut out = Vec::new();
+                    self.pools[k].send_failed(listener, &mut out);
+                    for a in out {
+                        self.apply_pool(k, a);
+                    }
+                }
+            }
+            PoolAction::RestartUnknown { listener } => {
+                let i = self.pool_members[k][listener];
+                let slot = &mut self.procs[i];
+                let policy = slot.model.params.autorestart;
+                if policy != crate::process::AutoRestart::False && self.phase == Phase::Running {
+                    let name = slot.model.params.name.clone();
+                    slot.restart_when_stopped = true;
+                    self.line(
+                        LogLevel::Warn,
+                        format!("{name}: restarting event listener stuck in UNKNOWN state"),
+                    );
+                    let now = Now::current();
+                    let mut out = Vec::new();
+                    let _ = self.procs[i].machine.stop(now, &mut out);
+                    self.apply(i, out, now);
+                }
+            }
+        }
+    }
+
+    fn on_reaped(&mut self, r: Reaped, now: Now) {
+        let Some(i) = self.by_pid.remove(&r.pid) else {
+            let status = crate::process::ExitStatus::decode(r.status);
+            self.line(
+                LogLevel::Info,
+                format!("reaped unknown pid {} ({})", r.pid, status.text),
+            );
+            return;
+        };
+        if let Some((k, m)) = self.procs[i].listener {
+            let mut out = Vec::new();
+            self.pools[k].listener_exited(m, &mut out);
+            for a in out {
+                self.apply_pool(k, a);
+            }
+        }
+        self.procs[i].stdin = None;
+        let mut out = Vec::new();
+        self.procs[i].machine.exited(r.status, now, &mut out);
+        self.apply(i, out, now);
+    }
+
+    fn on_pipe(&mut self, ev: PipeEvent<PipeId>, _now: Now) {
+        match ev {
+            PipeEvent::Data((i, channel, generation), data) => {
+                let slot = &mut self.procs[i];
+                if let (Some((k, m)), Channel::Stdout) = (slot.listener, channel) {
+                    if generation != slot.generation {
+                        return; // protocol bytes of a previous instance
+                    }
+                    if self.log.enabled(LogLevel::Debug) {
+                        let name = slot.model.params.name.clone();
+                        self.line(
+                            LogLevel::Debug,
+                            format!("'{name}' stdout output:\n{}", pyfmt::bytes_repr(&data)),
+                        );
+                    }
+                    let mut out = Vec::new();
+                    self.pools[k].listener_output(m, &data, &mut out);
+                    for a in out {
+                        self.apply_pool(k, a);
+                    }
+                    return;
+                }
+                let mut out = Vec::new();
+                let dispatcher = match channel {
+                    Channel::Stdout => slot.stdout.as_mut(),
+                    Channel::Stderr => slot.stderr.as_mut(),
+                };
+                if let Some(d) = dispatcher {
+                    d.feed(&data, &mut out);
+                }
+                self.apply_output(i, channel, out);
+            }
+            PipeEvent::Closed((i, channel, generation)) => {
+                let slot = &mut self.procs[i];
+                if generation != slot.generation {
+                    return;
+                }
+                let mut out = Vec::new();
+                let dispatcher = match channel {
+                    Channel::Stdout => slot.stdout.as_mut(),
+                    Channel::Stderr => slot.stderr.as_mut(),
+                };
+                if let Some(d) = dispatcher {
+                    d.finish(&mut out);
+                }
+                self.apply_output(i, channel, out);
+            }
+        }
+    }
+
+    fn apply_output(&mut self, i: usize, channel: Channel, actions: Vec<OutputAction>) {
+        for a in actions {
+            match a {
+                OutputAction::WriteLog(bytes) => {
+                    let slot = &mut self.procs[i];
+                    let log = match channel {
+                        Channel::Stdout => slot.stdout_log.as_mut(),
+                        Channel::Stderr => slot.stderr_log.as_mut(),
+                    };
+                    if let Some(log) = log {
+                        if let Err(e) = log.write(&bytes) {
+                            let path = log.path().display().to_string();
+                            self.line(LogLevel::Error, format!("cannot write {path}: {e}"));
+                        }
+                    }
+                }
+                OutputAction::Log(l) => self.log.log(&l),
+                OutputAction::Event(t, payload) => self.emit(t, &payload),
+            }
+        }
+    }
+
+    fn on_write_failed(&mut self, f: WriteFailed<usize>, _now: Now) {
+        let i = f.id;
+        self.procs[i].stdin = None;
+        if let Some((k, m)) = self.procs[i].listener {
+            let mut out = Vec::new();
+            self.pools[k].send_failed(m, &mut out);
+            for a in out {
+                self.apply_pool(k, a);
+            }
+        }
+    }
+
+    fn on_signal(&mut self, s: DaemonSignal, now: Now) {
+        let shutting_down = self.phase != Phase::Running;
+        self.log.log(&s.log_line(shutting_down));
+        match s {
+            DaemonSignal::Exit(_) => self.begin_shutdown(now),
+            // Restart is a shutdown followed by a fresh start by the caller (the binary
+            // re-reads the config); the task itself stops here.
+            DaemonSignal::Restart if !shutting_down => self.begin_shutdown(now),
+            DaemonSignal::Restart => {}
+            DaemonSignal::ReopenLogs => {
+                self.line(LogLevel::Info, "supervisord logreopen");
+                let _ = self.log.reopen();
+                for slot in &mut self.procs {
+                    for log in [slot.stdout_log.as_mut(), slot.stderr_log.as_mut()]
+                        .into_iter()
+                        .flatten()
+                    {
+                        let _ = log.reopen();
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_control(&mut self, c: Control, now: Now) {
+        match c {
+            Control::Shutdown => {
+                if self.phase == Phase::Running {
+                    self.begin_shutdown(now);
+                }
+            }
+            Control::States(reply) => {
+                let states = self
+                    .procs
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.model.params.name.clone(),
+                            s.machine.state(),
+                            s.machine.pid(),
+                        )
+                    })
+                    .collect();
+                let _ = reply.send(states);
+            }
+            Control::PoolCounters(reply) => {
+                let counters = self
+                    .pools
+                    .iter()
+                    .map(|p| (p.name().to_owned(), *p.counters()))
+                    .collect();
+                let _ = reply.send(counters);
+            }
+        }
+    }
+
+    /// [PROC-SUPD-shutdown]: SUPERVISOR_STATE_CHANGE_STOPPING once, then groups one at a time
+    /// from the highest priority.
+    fn begin_shutdown(&mut self, now: Now) {
+        if self.phase != Phase::Running {
+            return;
+        }
+        for slot in &mut self.procs {
+            slot.machine.set_supervisor_running(false);
+        }
+        self.emit(
+            EventType::SupervisorStateChangeStopping,
+            &Payload::SupervisorStateChange,
+        );
+        self.phase = Phase::Stopping(self.groups.len());
+        self.advance_shutdown(now);
+    }
+
+    fn advance_shutdown(&mut self, now: Now) {
+        while let Phase::Stopping(g) = self.phase {
+            if g == 0 {
+                self.phase = Phase::Done;
+                return;
+            }
+            let members = self.groups[g - 1].1.clone();
+            for &i in members.iter().rev() {
+                let mut out = Vec::new();
+                match self.procs[i].machine.state() {
+                    ProcessState::Starting | ProcessState::Running => {
+                        let _ = self.procs[i].machine.stop(now, &mut out);
+                    }
+                    ProcessState::Backoff => self.procs[i].machine.give_up(&mut out),
+                    _ => {}
+                }
+                self.apply(i, out, now);
+            }
+            let waiting: Vec<String> = members
+                .iter()
+                .filter(|&&i| !self.procs[i].machine.state().is_stopped())
+                .map(|&i| self.procs[i].model.params.name.clone())
+                .collect();
+            if !waiting.is_empty() {
+                let due = self
+                    .last_wait_log
+                    .is_none_or(|t| now.mono.duration_since(t) >= Duration::from_secs(3));
+                if due {
+                    self.last_wait_log = Some(now.mono);
+                    self.line(
+                        LogLevel::Info,
+                        format!("waiting for {} to die", waiting.join(", ")),
+                    );
+                }
+                return;
+            }
+            self.phase = Phase::Stopping(g - 1);
+        }
+    }
+
+    fn next_deadline(&self) -> Instant {
+        let now = Instant::now();
+        let tick_secs = self.ticks.next_deadline();
+        let now_secs = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let tick = now + Duration::from_secs(tick_secs.saturating_sub(now_secs));
+        let mut next = self
+            .procs
+            .iter()
+            .filter_map(|s| s.machine.next_deadline())
+            .fold(tick, Instant::min);
+        if matches!(self.phase, Phase::Stopping(_)) {
+            next = next.min(now + Duration::from_secs(1));
+        }
+        next
+    }
+
+    fn on_tick(&mut self, now: Now) {
+        for i in 0..self.procs.len() {
+            if self.procs[i]
+                .machine
+                .next_deadline()
+                .is_some_and(|d| d <= now.mono)
+            {
+                let mut out = Vec::new();
+                self.procs[i].machine.tick(now, &mut out);
+                self.apply(i, out, now);
+            }
+        }
+        let wall = now
+            .wall
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        for (event_type, when) in self.ticks.poll(wall) {
+            self.emit(event_type, &Payload::Tick(TickPayload { when }));
+        }
+        if matches!(self.phase, Phase::Stopping(_)) {
+            self.advance_shutdown(now);
+        }
+    }
+
+    /// Beyond 4.3: what every pool did, so a drop is never silent.
+    fn log_counters(&mut self) {
+        let lines: Vec<String> = self
+            .pools
+            .iter()
+            .map(|p| {
+                let c = p.counters();
+                format!(
+                    "pool {} events: {} accepted, {} delivered, {} rejected, {} rebuffered, {} dropped, {} left queued",
+                    p.name(),
+                    c.accepted,
+                    c.delivered,
+                    c.rejected,
+                    c.rebuffered,
+                    c.dropped,
+                    p.queued()
+                )
+            })
+            .collect();
+        for l in lines {
+            self.line(LogLevel::Info, l);
+        }
+    }
+}
+
+fn open_log(model: &ChannelModel) -> Option<RotatingLog> {
+    let path = model.logfile.as_ref()?;
+    RotatingLog::open(path, model.maxbytes, model.backups).ok()
+}
+
+/// The PROCESS_STATE_* event type for entering `state`.
+pub fn state_event(state: ProcessState) -> EventType {
+    match state {
+        ProcessState::Stopped => EventType::ProcessStateStopped,
+        ProcessState::Starting => EventType::ProcessStateStarting,
+        ProcessState::Running => EventType::ProcessStateRunning,
+        ProcessState::Backoff => EventType::ProcessStateBackoff,
+        ProcessState::Stopping => EventType::ProcessStateStopping,
+        ProcessState::Exited => EventType::ProcessStateExited,
+        ProcessState::Fatal => EventType::ProcessStateFatal,
+        ProcessState::Unknown => EventType::ProcessStateUnknown,
+    }
+}

@@ -1,0 +1,194 @@
+//! The supervisor task end to end, in-process, with real children: a program whose output is
+//! logged and evented, and a pool running a listener written with Python's
+//! `supervisor.childutils` (the interop that matters most), then a clean shutdown.
+//! Its own test binary: the daemon reaps every child of its process.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use event_proto::{EventMask, LenUnit};
+use supervisor_core::daemon::model::{ChannelModel, DaemonModel, ProgramModel};
+use supervisor_core::daemon::supervisor::{run, Control};
+use supervisor_core::log_level::LogLevel;
+use supervisor_core::logging::{MainLog, MainLogTarget};
+use supervisor_core::pool::PoolSettings;
+use supervisor_core::process::{AutoRestart, ProcessParams};
+use tokio::sync::{mpsc, oneshot};
+
+const LISTENER: &str = r#"
+import sys
+from supervisor import childutils
+out = open(sys.argv[1], 'a')
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    out.write(headers['eventname'] + ' ' + payload.replace('\n', '|') + '\n')
+    out.flush()
+    childutils.listener.ok(sys.stdout)
+"#;
+
+fn python_reference() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import supervisor"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI is set but the Python reference is missing"
+    );
+    ok
+}
+
+fn program(name: &str, argv: &[&str], dir: &Path) -> ProgramModel {
+    let mut params = ProcessParams::new(name, name);
+    params.startsecs = 0;
+    params.autorestart = AutoRestart::False;
+    params.stopwaitsecs = 5;
+    ProgramModel {
+        params,
+        group_priority: 999,
+        priority: 999,
+        argv: argv.iter().map(|s| s.to_string()).collect(),
+        environment: Vec::new(),
+        directory: None,
+        umask: None,
+        user: None,
+        redirect_stderr: false,
+        strip_ansi: false,
+        stdout: ChannelModel {
+            logfile: Some(dir.join(format!("{name}.out"))),
+            events_enabled: true,
+            ..Default::default()
+        },
+        stderr: ChannelModel {
+            logfile: Some(dir.join(format!("{name}.err"))),
+            ..Default::default()
+        },
+        pool: None,
+    }
+}
+
+async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn read(p: &PathBuf) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
+    if !python_reference() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("rsv-daemon-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let events = dir.join("events.txt");
+
+    let talker = program(
+        "talker",
+        &[
+            "sh",
+            "-c",
+            "sleep 0.5; echo hello; echo oops >&2; exec sleep 1000",
+        ],
+        &dir,
+    );
+    let mut listener = program(
+        "dumper",
+        &["python3", "-c", LISTENER, events.to_str().expect("utf-8")],
+        &dir,
+    );
+    listener.group_priority = -1;
+    listener.priority = -1;
+    listener.pool = Some(0);
+    let model = DaemonModel {
+        identifier: "supervisor".into(),
+        main_log: MainLogTarget::File {
+            path: dir.join("supervisord.log"),
+            maxbytes: 0,
+            backups: 0,
+        },
+        loglevel: LogLevel::Debug,
+        echo_log: false,
+        environment: Vec::new(),
+        server_url: None,
+        programs: vec![talker, listener],
+        pools: vec![PoolSettings {
+            name: "dumper".into(),
+            events: EventMask::parse_list("PROCESS_STATE, PROCESS_LOG").expect("events"),
+            buffer_size: 50,
+            len_unit: LenUnit::Chars,
+            server: "supervisor".into(),
+        }],
+    };
+    let log = MainLog::open(&model.main_log, model.loglevel, false).expect("main log");
+    let (ctl, rx) = mpsc::unbounded_channel();
+    let daemon = tokio::spawn(run(model, log, rx));
+
+    wait_for("talker's output event at the listener", || {
+        read(&events).contains("PROCESS_LOG_STDOUT processname:talker groupname:talker pid:")
+            && read(&events).contains("channel:stdout|hello|")
+    })
+    .await;
+    let got = read(&events);
+    assert!(
+        got.contains(
+            "PROCESS_STATE_RUNNING processname:talker groupname:talker from_state:STARTING pid:"
+        ),
+        "{got}"
+    );
+    assert!(
+        got.contains(
+            "PROCESS_STATE_STARTING processname:talker groupname:talker from_state:STOPPED tries:0"
+        ),
+        "{got}"
+    );
+    wait_for("log files", || {
+        read(&dir.join("talker.out")) == "hello\n" && read(&dir.join("talker.err")) == "oops\n"
+    })
+    .await;
+
+    let (tx, states) = oneshot::channel();
+    ctl.send(Control::States(tx)).expect("control");
+    let states = states.await.expect("states");
+    let pids: Vec<u32> = states.iter().map(|s| s.2).collect();
+    assert!(
+        states
+            .iter()
+            .all(|s| s.1 == event_proto::ProcessState::Running),
+        "{states:?}"
+    );
+
+    ctl.send(Control::Shutdown).expect("control");
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .expect("shutdown within 30 s")
+        .expect("task")
+        .expect("run ok");
+    for pid in pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "pid {pid} still exists"
+        );
+    }
+    let main = read(&dir.join("supervisord.log"));
+    for expected in [
+        "INFO spawned: 'talker' with pid",
+        "INFO success: talker entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)",
+        "DEBG dumper: ACKNOWLEDGED -> READY",
+        "WARN stopped: talker (terminated by SIGTERM)",
+        "pool dumper events:",
+    ] {
+        assert!(main.contains(expected), "main log lacks {expected:?}:\n{main}");
+    }
+    assert!(!main.contains("overflowed"), "{main}");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
