@@ -61,6 +61,8 @@ pub mod pyfmt;
 mod state;
 mod text;
 mod tokens;
+#[cfg(feature = "xmlrpc")]
+pub mod xmlrpc;
 
 pub use envelope::{
     encode_envelope, encode_ready, encode_result, DecodeError, DecodeErrorKind, Envelope,

@@ -223,3 +223,19 @@ proptest! {
         invariants::check_payload_all_types(data.as_bytes());
     }
 }
+
+#[cfg(feature = "xmlrpc")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The XML-RPC request decoder never panics, on bytes or on XML-ish text.
+    #[test]
+    fn xmlrpc_decoder_never_panics(
+        data in prop::collection::vec(any::<u8>(), 0..300),
+        text in "(<(/)?(methodCall|methodName|params|param|value|int|string|struct|member|name|array|data|boolean|base64)>|[a-z0-9 &;]){0,40}",
+    ) {
+        let _ = event_proto::xmlrpc::MethodCall::decode(&data);
+        let _ = event_proto::xmlrpc::MethodCall::decode(text.as_bytes());
+        let _ = event_proto::xmlrpc::MethodResponse::decode(text.as_bytes());
+    }
+}
