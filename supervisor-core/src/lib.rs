@@ -77,4 +77,5 @@ pub mod logging;
 pub mod output;
 pub mod pool;
 pub mod process;
+pub mod rpc;
 pub mod signal;

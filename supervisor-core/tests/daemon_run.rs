@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use event_proto::{EventMask, LenUnit};
-use supervisor_core::daemon::model::{ChannelModel, DaemonModel, ProgramModel};
+use supervisor_core::daemon::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
 use supervisor_core::daemon::supervisor::{run, Control};
+use supervisor_core::http::UnixSocketOptions;
 use supervisor_core::log_level::LogLevel;
 use supervisor_core::logging::{MainLog, MainLogTarget};
 use supervisor_core::pool::PoolSettings;
@@ -78,6 +79,21 @@ async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// Runs the Python supervisorctl against `url`; (stdout, exit code).
+async fn ctl_cmd(url: &str, args: &[&str]) -> (String, i32) {
+    let out = tokio::process::Command::new("supervisorctl")
+        .arg("-s")
+        .arg(url)
+        .args(args)
+        .output()
+        .await
+        .expect("supervisorctl runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
 fn read(p: &PathBuf) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
 }
@@ -91,6 +107,8 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let events = dir.join("events.txt");
+    let sock = dir.join("supervisor.sock");
+    let url = format!("unix://{}", sock.display());
 
     let talker = program(
         "talker",
@@ -119,11 +137,20 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
         loglevel: LogLevel::Debug,
         echo_log: false,
         environment: Vec::new(),
-        server_url: None,
+        server_url: Some(url.clone()),
+        servers: vec![ServerModel::Unix {
+            socket: UnixSocketOptions {
+                path: sock.clone(),
+                mode: 0o700,
+                owner: None,
+            },
+            credentials: None,
+        }],
         programs: vec![talker, listener],
         pools: vec![PoolSettings {
             name: "dumper".into(),
-            events: EventMask::parse_list("PROCESS_STATE, PROCESS_LOG").expect("events"),
+            events: EventMask::parse_list("PROCESS_STATE, PROCESS_LOG, REMOTE_COMMUNICATION")
+                .expect("events"),
             buffer_size: 50,
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
@@ -131,7 +158,7 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
     };
     let log = MainLog::open(&model.main_log, model.loglevel, false).expect("main log");
     let (ctl, rx) = mpsc::unbounded_channel();
-    let daemon = tokio::spawn(run(model, log, rx));
+    let daemon = tokio::spawn(run(model, log, ctl.clone(), rx));
 
     wait_for("talker's output event at the listener", || {
         read(&events).contains("PROCESS_LOG_STDOUT processname:talker groupname:talker pid:")
@@ -167,12 +194,56 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
         "{states:?}"
     );
 
-    ctl.send(Control::Shutdown).expect("control");
+    // The real Python clients against our daemon ([RPC-CU-getRPCInterface], rpc.md §5).
+    let (out, code) = ctl_cmd(&url, &["status"]).await;
+    assert_eq!(code, 0, "{out}");
+    let status_line = out
+        .lines()
+        .find(|l| l.starts_with("talker"))
+        .expect("talker listed");
+    assert!(status_line.contains("RUNNING   pid "), "{out}");
+    assert!(status_line.contains(", uptime 0:00:0"), "{out}");
+    let (out, _) = ctl_cmd(&url, &["pid"]).await;
+    assert_eq!(out.trim(), std::process::id().to_string());
+    let (out, _) = ctl_cmd(&url, &["tail", "talker"]).await;
+    assert!(out.contains("hello"), "{out}");
+    let (out, code) = ctl_cmd(&url, &["stop", "talker"]).await;
+    assert_eq!((out.trim(), code), ("talker: stopped", 0));
+    let (out, code) = ctl_cmd(&url, &["status", "talker"]).await;
+    assert!(out.contains("STOPPED"), "{out}");
+    assert_eq!(code, 3, "a stopped process makes status exit 3");
+    let (out, code) = ctl_cmd(&url, &["start", "talker"]).await;
+    assert_eq!((out.trim(), code), ("talker: started", 0));
+    let (out, code) = ctl_cmd(&url, &["start", "nosuch"]).await;
+    assert_eq!((out.trim(), code), ("nosuch: ERROR (no such process)", 1));
+    let script = format!(
+        "from supervisor import childutils\n\
+         s = childutils.getRPCInterface({{'SUPERVISOR_SERVER_URL': '{url}'}})\n\
+         print(s.supervisor.getState(), s.supervisor.sendRemoteCommEvent('mytype', 'some data'))"
+    );
+    let out = tokio::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .await
+        .expect("python");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "{'statecode': 1, 'statename': 'RUNNING'} True"
+    );
+    wait_for("the remote event at the listener", || {
+        read(&events).contains("REMOTE_COMMUNICATION type:mytype|some data")
+    })
+    .await;
+
+    let (out, _) = ctl_cmd(&url, &["shutdown"]).await;
+    assert_eq!(out.trim(), "Shut down");
+    let _ = ctl;
     tokio::time::timeout(Duration::from_secs(30), daemon)
         .await
         .expect("shutdown within 30 s")
         .expect("task")
         .expect("run ok");
+    assert!(!sock.exists(), "socket removed at exit");
     for pid in pids {
         assert!(
             !Path::new(&format!("/proc/{pid}")).exists(),

@@ -9,6 +9,26 @@ use crate::pool::PoolSettings;
 use crate::process::ProcessParams;
 
 use super::spawn::RunAs;
+use crate::http::{Credentials, UnixSocketOptions};
+
+/// An HTTP server serving the XML-RPC API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerModel {
+    /// `[unix_http_server]`.
+    Unix {
+        /// The socket file and its mode/owner.
+        socket: UnixSocketOptions,
+        /// `username`/`password`.
+        credentials: Option<Credentials>,
+    },
+    /// `[inet_http_server]`.
+    Tcp {
+        /// `host:port`.
+        address: String,
+        /// `username`/`password`.
+        credentials: Option<Credentials>,
+    },
+}
 
 /// One output channel's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -73,6 +93,8 @@ pub struct DaemonModel {
     pub server_url: Option<String>,
     /// Every process, in any order (the daemon sorts them).
     pub programs: Vec<ProgramModel>,
+    /// The control plane's servers.
+    pub servers: Vec<ServerModel>,
     /// Event-listener pools; their listener processes are the programs whose `pool` points
     /// here, in dispatch order.
     pub pools: Vec<PoolSettings>,

@@ -2,7 +2,10 @@
 //! messages (reaped children, pipe data, signals, control requests) and deadlines; the pure
 //! machines ([`Process`], [`Pool`], [`EventBus`]) decide; this module does what they ask.
 
+mod rpc;
+
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -13,7 +16,7 @@ use nix::sys::signal::{kill, Signal as NixSignal};
 use nix::unistd::Pid;
 use tokio::sync::{mpsc, oneshot};
 
-use super::model::{ChannelModel, DaemonModel, ProgramModel};
+use super::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
 use super::pipes::{spawn_reader, spawn_writer, PipeEvent, WriteFailed};
 use super::reaper::{spawn_reaper, Reaped};
 use super::signals::{spawn_signal_listener, DaemonSignal};
@@ -40,6 +43,45 @@ pub enum Control {
     States(oneshot::Sender<Vec<(String, ProcessState, u32)>>),
     /// Every pool's (name, counters).
     PoolCounters(oneshot::Sender<Vec<(String, PoolCounters)>>),
+    /// An XML-RPC call, answered on `reply` (possibly much later, for calls that wait).
+    Rpc {
+        /// The decoded call.
+        call: event_proto::xmlrpc::MethodCall,
+        /// Where the response goes.
+        reply: oneshot::Sender<event_proto::xmlrpc::MethodResponse>,
+    },
+}
+
+/// The HTTP routes of the control plane: each XML-RPC request becomes a [`Control::Rpc`]
+/// for the supervisor task.
+#[derive(Debug, Clone)]
+pub struct RpcRoutes {
+    control: mpsc::UnboundedSender<Control>,
+}
+
+impl RpcRoutes {
+    /// Routes that forward to the task behind `control`.
+    pub fn new(control: mpsc::UnboundedSender<Control>) -> RpcRoutes {
+        RpcRoutes { control }
+    }
+}
+
+impl crate::http::Routes for RpcRoutes {
+    async fn rpc(&self, body: Bytes) -> crate::http::Reply {
+        use crate::http::Reply;
+        use event_proto::xmlrpc::MethodCall;
+        let Ok(call) = MethodCall::decode(&body) else {
+            return Reply::error(hyper::StatusCode::BAD_REQUEST);
+        };
+        let (reply, rx) = oneshot::channel();
+        if self.control.send(Control::Rpc { call, reply }).is_err() {
+            return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE);
+        }
+        match rx.await {
+            Ok(response) => Reply::xml(response.encode()),
+            Err(_) => Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE),
+        }
+    }
 }
 
 struct Slot {
@@ -81,6 +123,10 @@ struct Supervisor {
     last_wait_log: Option<Instant>,
     pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
     fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
+    /// RPC replies waiting for processes to reach a state.
+    pending: Vec<rpc::Pending>,
+    /// `supervisor.shutdown` was called.
+    shutdown_requested: bool,
 }
 
 /// Runs the daemon until it has shut down. Must be called inside a tokio runtime; installs the
@@ -88,8 +134,38 @@ struct Supervisor {
 pub async fn run(
     model: DaemonModel,
     log: MainLog,
+    control_tx: mpsc::UnboundedSender<Control>,
     mut control: mpsc::UnboundedReceiver<Control>,
 ) -> std::io::Result<()> {
+    let mut socket_files = Vec::new();
+    for server in &model.servers {
+        let (listener, options) = match server {
+            ServerModel::Unix {
+                socket,
+                credentials,
+            } => {
+                let (l, _stale) = crate::http::bind_unix(socket).map_err(std::io::Error::other)?;
+                socket_files.push(socket.path.clone());
+                (crate::http::Listener::Unix(l), credentials.clone())
+            }
+            ServerModel::Tcp {
+                address,
+                credentials,
+            } => {
+                let l = tokio::net::TcpListener::bind(address).await?;
+                (crate::http::Listener::Tcp(l), credentials.clone())
+            }
+        };
+        let options = crate::http::ServerOptions {
+            credentials: options,
+            max_body: 10 << 20,
+        };
+        tokio::spawn(crate::http::serve(
+            listener,
+            options,
+            Arc::new(RpcRoutes::new(control_tx.clone())),
+        ));
+    }
     let (reap_tx, mut reap_rx) = mpsc::unbounded_channel();
     let _reaper = spawn_reaper(reap_tx)?;
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
@@ -109,8 +185,14 @@ pub async fn run(
             () = tokio::time::sleep_until(deadline.into()) => {}
         }
         sup.on_tick(Now::current());
+        if sup.shutdown_requested && sup.phase == Phase::Running {
+            sup.begin_shutdown(Now::current());
+        }
     }
     sup.log_counters();
+    for path in socket_files {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
 }
 
@@ -187,6 +269,8 @@ impl Supervisor {
             last_wait_log: None,
             pipe_tx,
             fail_tx,
+            pending: Vec::new(),
+            shutdown_requested: false,
         }
     }
 
@@ -272,6 +356,7 @@ impl Supervisor {
                         }
                     }
                     self.emit(state_event(change.to), &Payload::ProcessState(payload));
+                    self.resolve_pending();
                     if change.to == ProcessState::Stopped && self.procs[i].restart_when_stopped {
                         self.procs[i].restart_when_stopped = false;
                         let mut out = Vec::new();
@@ -577,6 +662,7 @@ impl Supervisor {
                     .collect();
                 let _ = reply.send(states);
             }
+            Control::Rpc { call, reply } => self.on_rpc(call, reply, now),
             Control::PoolCounters(reply) => {
                 let counters = self
                     .pools
