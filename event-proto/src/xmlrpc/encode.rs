@@ -6,13 +6,18 @@ use base64::Engine as _;
 
 use super::value::{MethodCall, MethodResponse, Value};
 
-/// Escapes `&`, `<` and `>`, as Python's xmlrpc `escape` does.
+/// Escapes `&`, `<` and `>`, as Python's xmlrpc `escape` does, and replaces characters XML 1.0
+/// forbids (control characters other than tab, newline and carriage return; U+FFFE, U+FFFF)
+/// with U+FFFD: 4.3 sends them raw and Python clients then fail to parse the response
+/// ([RPC-BUG-control-chars]).
 fn escape(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             _ => out.push(c),
         }
     }
@@ -192,6 +197,15 @@ mod tests {
         assert_eq!(
             MethodCall::decode(untyped).map(|c| c.params),
             Ok(vec![Value::from("plain")])
+        );
+    }
+
+    #[test]
+    fn forbidden_characters_are_replaced_rpc_bug_control_chars() {
+        let doc = MethodResponse::Value(Value::from("\u{1b}[31mred\u{1b}[0m\ttab")).encode();
+        assert!(
+            doc.contains("<string>\u{fffd}[31mred\u{fffd}[0m\ttab</string>"),
+            "{doc}"
         );
     }
 
