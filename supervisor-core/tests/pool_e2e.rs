@@ -1,0 +1,360 @@
+//! Listener pools end to end (issue 5), in-process daemon, real listener processes (small
+//! Python scripts speaking the protocol by hand). One reaper per process, so the scenarios
+//! take a lock and run one at a time.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use event_proto::{EventMask, LenUnit};
+use supervisor_core::daemon::model::{ChannelModel, DaemonModel, ProgramModel};
+use supervisor_core::daemon::supervisor::{run, Control};
+use supervisor_core::log_level::LogLevel;
+use supervisor_core::logging::{MainLog, MainLogTarget};
+use supervisor_core::pool::{PoolCounters, PoolSettings};
+use supervisor_core::process::{AutoRestart, ProcessParams};
+use tokio::sync::{mpsc, oneshot};
+
+static ONE_DAEMON_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A listener driven by $MODE: `ok` answers OK; `fail-first` answers FAIL to the first
+/// event; `garbage-first` writes garbage instead of its first READY after receiving an event;
+/// `slow` sleeps 0.3 s per event; `pieces` writes READY one byte at a time. Every event
+/// received is appended to $OUT as `<pid> <serial> <poolserial> <eventname> <payload>`.
+const LISTENER: &str = r#"
+import os, sys, time
+mode, out = os.environ['MODE'], open(os.environ['OUT'], 'a')
+state = os.path.join(os.path.dirname(os.environ['OUT']), 'state-' + mode)
+first = not os.path.exists(state)
+def w(s):
+    sys.stdout.write(s); sys.stdout.flush()
+if mode == 'pieces':
+    for c in 'READY\n':
+        w(c); time.sleep(0.05)
+else:
+    w('READY\n')
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    h = dict(t.split(':', 1) for t in line.split())
+    payload = sys.stdin.read(int(h['len']))
+    out.write('%d %s %s %s %s\n' % (os.getpid(), h['serial'], h['poolserial'], h['eventname'], payload.replace('\n', '|')))
+    out.flush()
+    if mode == 'slow':
+        time.sleep(0.3)
+    if first and mode == 'fail-first':
+        open(state, 'w').close(); first = False
+        w('RESULT 4\nFAIL'); w('READY\n'); continue
+    if first and mode == 'garbage-first':
+        open(state, 'w').close(); first = False
+        w('this is not the protocol\n'); continue
+    w('RESULT 2\nOK'); w('READY\n')
+"#;
+
+fn python_reference() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import sys"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI is set but python3 is missing"
+    );
+    ok
+}
+
+fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rsv-pool-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn listener(mode: &str, out: &Path, numprocs: usize) -> Vec<ProgramModel> {
+    (0..numprocs)
+        .map(|n| {
+            let name = format!("lst_{n}");
+            let mut params = ProcessParams::new(&name, "lst");
+            params.startsecs = 0;
+            params.autorestart = AutoRestart::True;
+            ProgramModel {
+                params,
+                group_priority: -1,
+                priority: -1,
+                argv: vec!["python3".into(), "-c".into(), LISTENER.into()],
+                environment: vec![
+                    ("MODE".into(), mode.into()),
+                    ("OUT".into(), out.display().to_string()),
+                ],
+                directory: None,
+                umask: None,
+                user: None,
+                redirect_stderr: false,
+                strip_ansi: false,
+                stdout: ChannelModel::default(),
+                stderr: ChannelModel::default(),
+                pool: Some(0),
+            }
+        })
+        .collect()
+}
+
+fn model(dir: &Path, programs: Vec<ProgramModel>, buffer_size: usize) -> DaemonModel {
+    DaemonModel {
+        identifier: "supervisor".into(),
+        main_log: MainLogTarget::File {
+            path: dir.join("supervisord.log"),
+            maxbytes: 0,
+            backups: 0,
+        },
+        loglevel: LogLevel::Debug,
+        echo_log: false,
+        environment: Vec::new(),
+        server_url: None,
+        servers: Vec::new(),
+        programs,
+        pools: vec![PoolSettings {
+            name: "lst".into(),
+            events: EventMask::parse_list("REMOTE_COMMUNICATION").expect("events"),
+            buffer_size,
+            len_unit: LenUnit::Chars,
+            server: "supervisor".into(),
+        }],
+    }
+}
+
+struct Running {
+    ctl: mpsc::UnboundedSender<Control>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    dir: PathBuf,
+}
+
+impl Running {
+    fn start(model: DaemonModel, dir: PathBuf) -> Running {
+        let log = MainLog::open(&model.main_log, model.loglevel, false).expect("log");
+        let (ctl, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(model, log, ctl.clone(), rx));
+        Running { ctl, task, dir }
+    }
+
+    async fn rpc(
+        &self,
+        method: &str,
+        params: Vec<event_proto::xmlrpc::Value>,
+    ) -> event_proto::xmlrpc::MethodResponse {
+        let (reply, rx) = oneshot::channel();
+        let call = event_proto::xmlrpc::MethodCall {
+            method: method.into(),
+            params,
+        };
+        self.ctl
+            .send(Control::Rpc { call, reply })
+            .expect("control");
+        rx.await.expect("reply")
+    }
+
+    async fn remote(&self, data: &str) {
+        self.rpc(
+            "supervisor.sendRemoteCommEvent",
+            vec!["t".into(), data.into()],
+        )
+        .await;
+    }
+
+    async fn counters(&self) -> PoolCounters {
+        let (tx, rx) = oneshot::channel();
+        self.ctl.send(Control::PoolCounters(tx)).expect("control");
+        rx.await.expect("counters")[0].1
+    }
+
+    fn received(&self) -> Vec<Vec<String>> {
+        std::fs::read_to_string(self.dir.join("events.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.splitn(5, ' ').map(str::to_owned).collect())
+            .collect()
+    }
+
+    fn main_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("supervisord.log")).unwrap_or_default()
+    }
+
+    async fn wait(&self, what: &str, mut cond: impl FnMut(&Running) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !cond(self) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}; main log:\n{}",
+                self.main_log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn stop(self) {
+        self.ctl.send(Control::Shutdown).expect("control");
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("shutdown within 30 s")
+            .expect("task")
+            .expect("run");
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn ready(r: &Running, n: usize) {
+    r.wait("listeners READY", |r| {
+        r.main_log().matches("ACKNOWLEDGED -> READY").count() >= n
+    })
+    .await;
+}
+
+#[test]
+fn fail_is_redelivered_with_the_same_serials_ev_lst_busy_fail() {
+    let _one = ONE_DAEMON_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if !python_reference() {
+        return;
+    }
+    runtime().block_on(async {
+        let dir = temp_dir("fail");
+        let out = dir.join("events.txt");
+        let r = Running::start(model(&dir, listener("fail-first", &out, 1), 10), dir);
+        ready(&r, 1).await;
+        r.remote("x").await;
+        r.wait("the redelivery", |r| r.received().len() >= 2).await;
+        let got = r.received();
+        assert_eq!(
+            (&got[0][1], &got[0][2]),
+            (&got[1][1], &got[1][2]),
+            "same serial and poolserial"
+        );
+        assert!(r.main_log().contains("WARN lst_0: event was rejected"));
+        let c = r.counters().await;
+        assert_eq!(
+            (c.delivered, c.rejected, c.rebuffered, c.dropped),
+            (1, 1, 1, 0)
+        );
+        r.stop().await;
+    });
+}
+
+#[test]
+fn overflow_drops_the_oldest_and_counts_it_ev_buf_overflow() {
+    let _one = ONE_DAEMON_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if !python_reference() {
+        return;
+    }
+    runtime().block_on(async {
+        let dir = temp_dir("overflow");
+        let out = dir.join("events.txt");
+        let r = Running::start(model(&dir, listener("slow", &out, 1), 3), dir);
+        ready(&r, 1).await;
+        for i in 0..8 {
+            r.remote(&i.to_string()).await;
+        }
+        r.wait("the queue drained", |r| {
+            r.main_log().matches("event was processed").count() >= 4
+        })
+        .await;
+        let got: Vec<String> = r.received().iter().map(|e| e[4].clone()).collect();
+        assert_eq!(
+            got,
+            ["type:t|0", "type:t|5", "type:t|6", "type:t|7"],
+            "oldest dropped"
+        );
+        let log = r.main_log();
+        for serial in 1..=4 {
+            assert!(
+                log.contains(&format!(
+                    "ERRO pool lst event buffer overflowed, discarding event {serial}"
+                )),
+                "{log}"
+            );
+        }
+        let c = r.counters().await;
+        assert_eq!(
+            (c.accepted, c.delivered, c.dropped),
+            (8, 4, 4),
+            "every event delivered or counted"
+        );
+        r.stop().await;
+    });
+}
+
+#[test]
+fn garbage_means_unknown_then_restart_and_redelivery_issue_1417() {
+    let _one = ONE_DAEMON_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if !python_reference() {
+        return;
+    }
+    runtime().block_on(async {
+        let dir = temp_dir("garbage");
+        let out = dir.join("events.txt");
+        let r = Running::start(model(&dir, listener("garbage-first", &out, 1), 10), dir);
+        ready(&r, 1).await;
+        r.remote("held").await;
+        r.wait("redelivery to the restarted listener", |r| {
+            r.received().len() >= 2
+        })
+        .await;
+        let got = r.received();
+        assert_ne!(got[0][0], got[1][0], "a new listener process");
+        assert_eq!(got[0][1], got[1][1], "the event it held, same serial");
+        let log = r.main_log();
+        assert!(
+            log.contains(
+                "WARN lst_0: has entered the UNKNOWN state and will no longer receive events"
+            ),
+            "{log}"
+        );
+        assert!(
+            log.contains("WARN lst_0: restarting event listener stuck in UNKNOWN state"),
+            "{log}"
+        );
+        r.stop().await;
+    });
+}
+
+#[test]
+fn ready_in_pieces_and_numprocs_dispatch_ev_proto_partial_ev_pool_choice() {
+    let _one = ONE_DAEMON_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if !python_reference() {
+        return;
+    }
+    runtime().block_on(async {
+        let dir = temp_dir("pieces");
+        let out = dir.join("events.txt");
+        let r = Running::start(model(&dir, listener("pieces", &out, 2), 10), dir);
+        ready(&r, 2).await;
+        for i in 0..6 {
+            r.remote(&i.to_string()).await;
+        }
+        r.wait("six events acknowledged", |r| {
+            r.main_log().matches("event was processed").count() >= 6
+        })
+        .await;
+        let c = r.counters().await;
+        assert_eq!(
+            (c.delivered, c.rejected, c.dropped),
+            (6, 0, 0),
+            "READY in pieces is a valid READY"
+        );
+        r.stop().await;
+    });
+}
