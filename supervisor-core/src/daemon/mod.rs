@@ -7,4 +7,5 @@ pub mod pipes;
 pub mod reaper;
 pub mod signals;
 pub mod spawn;
+pub mod startup;
 pub mod supervisor;

@@ -1,0 +1,109 @@
+//! The daemon's life from a loaded configuration to exit ([PROC-SUPD-startup],
+//! [PROC-SUPD-shutdown]): rlimits, the main log with 4.3's startup lines, the pidfile, the
+//! supervisor task on a current-thread runtime, and cleanup. The `supervisord` binary parses
+//! its flags and config, then calls [`run_daemon`].
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+
+use super::lifecycle::{set_rlimits, Pidfile};
+use super::model::{DaemonModel, ServerModel};
+use super::supervisor::run;
+use crate::log_level::{LogLevel, LogLine};
+use crate::logging::MainLog;
+
+/// Process-level settings of `[supervisord]` that are not about children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonOptions {
+    /// `minfds=`.
+    pub minfds: u64,
+    /// `minprocs=`.
+    pub minprocs: u64,
+    /// `pidfile=`.
+    pub pidfile: Option<PathBuf>,
+    /// Lines the config loader produced (warnings, include notes), logged once the log is open.
+    pub parse_messages: Vec<LogLine>,
+}
+
+/// Runs the daemon to completion. Returns the process exit status: 0 after a clean shutdown,
+/// 2 when it could not start (a message was printed to stderr), as 4.3 does.
+pub fn run_daemon(model: DaemonModel, options: DaemonOptions) -> i32 {
+    let infos = match set_rlimits(options.minfds, options.minprocs) {
+        Ok(infos) => infos,
+        Err(msg) => {
+            eprintln!("Error: {msg}");
+            return 2;
+        }
+    };
+    let mut log = match MainLog::open(&model.main_log, model.loglevel, model.echo_log) {
+        Ok(log) => log,
+        Err(e) => {
+            eprintln!("Error: cannot open the main log: {e}");
+            return 2;
+        }
+    };
+    if nix::unistd::geteuid().is_root() {
+        log.log(&LogLine::new(
+            LogLevel::Critical,
+            "Supervisor is running as root.  Privileges were not dropped because no user is \
+             specified in the config file.  If you intend to run as root, you can set user=root \
+             in the config file to avoid this message.",
+        ));
+    }
+    for line in options.parse_messages.iter().chain(&infos) {
+        log.log(line);
+    }
+    if !model.servers.is_empty() {
+        log.log(&LogLine::new(
+            LogLevel::Info,
+            "RPC interface 'supervisor' initialized",
+        ));
+    }
+    for server in &model.servers {
+        let (section, open) = match server {
+            ServerModel::Unix { credentials, .. } => ("unix_http_server", credentials.is_none()),
+            ServerModel::Tcp { credentials, .. } => ("inet_http_server", credentials.is_none()),
+        };
+        if open {
+            log.log(&LogLine::new(
+                LogLevel::Critical,
+                format!("Server '{section}' running without any HTTP authentication checking"),
+            ));
+        }
+    }
+    let pidfile = match options.pidfile.as_deref().map(Pidfile::write) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(line)) => {
+            log.log(&line);
+            None
+        }
+        None => None,
+    };
+    log.log(&LogLine::new(
+        LogLevel::Info,
+        format!("supervisord started with pid {}", std::process::id()),
+    ));
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+    let result = runtime.block_on(run(model, log, ctl_tx, ctl_rx));
+    if let Some(p) = pidfile {
+        let _ = p.remove();
+    }
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            2
+        }
+    }
+}
