@@ -68,6 +68,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod daemon;
 pub mod events;
 pub mod http;

@@ -12,8 +12,20 @@ fn python_reference_daemon_runs_a_program_and_cleans_up() {
     if !python_reference() {
         return;
     }
+    runs_a_program_and_cleans_up(Implementation::Python);
+}
+
+#[test]
+fn our_daemon_runs_a_program_and_cleans_up() {
+    if !python_reference() {
+        return;
+    }
+    runs_a_program_and_cleans_up(Implementation::Rust);
+}
+
+fn runs_a_program_and_cleans_up(which: Implementation) {
     let d = Daemon::start(
-        Implementation::Python,
+        which,
         "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n",
     )
     .expect("reference supervisord starts");

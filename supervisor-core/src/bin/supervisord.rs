@@ -1,0 +1,117 @@
+//! `supervisord`: parse the command line and config, then run the daemon.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use supervisor_core::config::cli::{search_paths, Cli, USAGE};
+use supervisor_core::config::{load, LoadedConfig};
+use supervisor_core::daemon::startup::run_daemon;
+
+fn usage_error(argv0: &str, message: &str) -> ExitCode {
+    eprintln!("Error: {message}");
+    eprintln!("For help, use {argv0} -h");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let argv0 = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "supervisord".into());
+    let cli = match Cli::parse(&args[1..]) {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&argv0, &e),
+    };
+    if cli.help {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if cli.version {
+        println!("4.3.0");
+        return ExitCode::SUCCESS;
+    }
+    let path = match &cli.configuration {
+        Some(p) => p.clone(),
+        None => {
+            let exe = std::env::current_exe().unwrap_or_default();
+            let candidates = search_paths(&exe);
+            match candidates.iter().find(|p| p.exists()) {
+                Some(p) => p.clone(),
+                None => {
+                    let list: Vec<String> =
+                        candidates.iter().map(|p| p.display().to_string()).collect();
+                    return usage_error(
+                        &argv0,
+                        &format!(
+                            "No config file found at default paths ({}); use the -c option to specify a config file at a different path",
+                            list.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    };
+    let config = match load(&path, &cli.overrides) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("Error: {e}");
+            }
+            eprintln!("For help, use {argv0} -h");
+            return ExitCode::from(2);
+        }
+    };
+    if cli.check {
+        print_check(&path, &config);
+        return ExitCode::SUCCESS;
+    }
+    if !config.nodaemon {
+        eprintln!(
+            "Error: daemonizing is not implemented yet; run in the foreground with -n (or nodaemon=true)"
+        );
+        return ExitCode::from(2);
+    }
+    ExitCode::from(run_daemon(config.model, config.options) as u8)
+}
+
+/// `--check`: the effective programs with their expanded names and key options.
+fn print_check(path: &std::path::Path, config: &LoadedConfig) {
+    println!("{}: configuration is valid", path.display());
+    for line in &config.options.parse_messages {
+        println!("{} {}", line.level.code(), line.message);
+    }
+    for p in &config.model.programs {
+        let log = |c: &Option<PathBuf>| {
+            c.as_ref()
+                .map_or_else(|| "NONE".to_owned(), |p| p.display().to_string())
+        };
+        let kind = match p.pool {
+            Some(k) => format!("eventlistener (pool {})", config.model.pools[k].name),
+            None => "program".to_owned(),
+        };
+        println!(
+            "{}:{} [{kind}] priority={} autostart={} autorestart={:?} startsecs={} startretries={} stopsignal={} command={:?} stdout={} stderr={}",
+            p.params.group,
+            p.params.name,
+            p.priority,
+            p.params.autostart,
+            p.params.autorestart,
+            p.params.startsecs,
+            p.params.startretries,
+            p.params.stopsignal,
+            p.argv.join(" "),
+            log(&p.stdout.logfile),
+            log(&p.stderr.logfile),
+        );
+    }
+    for pool in &config.model.pools {
+        let events: Vec<&str> = pool.events.types().map(|t| t.as_str()).collect();
+        println!(
+            "pool {} events={} buffer_size={}",
+            pool.name,
+            events.join(","),
+            pool.buffer_size
+        );
+    }
+}

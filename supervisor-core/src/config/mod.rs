@@ -1,0 +1,16 @@
+//! Loading `supervisord.conf` as supervisor 4.3 does ([CFG-*]): the ini layer, `%(name)s`
+//! expansion, value types, and the sections, producing the daemon's model with every problem
+//! reported as `file:line: [section] key: message`.
+
+pub mod cli;
+pub mod command;
+pub mod environment;
+mod error;
+pub mod expand;
+mod glob;
+pub mod ini;
+mod load;
+pub mod values;
+
+pub use error::ConfigError;
+pub use load::{load, LoadedConfig, Overrides};
