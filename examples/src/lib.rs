@@ -1,1 +1,64 @@
-//! examples package (publish = false).
+//! Event listeners to copy. Each is a real program with a config snippet:
+//!
+//! | binary | what it does |
+//! |---|---|
+//! | `event-logger` | writes every event it receives as one JSON line to stderr (so it lands in the listener's `stderr_logfile`) |
+//!
+//! The JSON shape is [`EventRecord`]:
+//!
+//! ```
+//! use event_proto::EventDecoder;
+//! use examples::EventRecord;
+//!
+//! let mut dec = EventDecoder::new();
+//! dec.push(b"ver:3.0 server:supervisor serial:7 pool:log poolserial:3 eventname:TICK_60 len:15\nwhen:1795468680");
+//! let env = dec.next().unwrap().unwrap();
+//! let json = serde_json::to_string(&EventRecord::from_envelope(&env)).unwrap();
+//! assert_eq!(json, r#"{"serial":7,"pool":"log","poolserial":3,"eventname":"TICK_60","headers":{"when":"1795468680"},"data":null}"#);
+//! ```
+
+use std::collections::BTreeMap;
+
+use event_proto::Envelope;
+use serde::Serialize;
+
+/// One event as a JSON line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRecord {
+    /// The daemon-wide serial.
+    pub serial: u64,
+    /// The pool.
+    pub pool: String,
+    /// The pool serial.
+    pub poolserial: u64,
+    /// The event name.
+    pub eventname: String,
+    /// The payload's `key:value` tokens.
+    pub headers: BTreeMap<String, String>,
+    /// The payload body after the token line (log data, remote data), if any.
+    pub data: Option<String>,
+}
+
+impl EventRecord {
+    /// The record for one received envelope.
+    pub fn from_envelope(env: &Envelope) -> EventRecord {
+        let payload = String::from_utf8_lossy(&env.payload);
+        let (tokens, data) = match payload.split_once('\n') {
+            Some((t, d)) => (t.to_owned(), Some(d.to_owned())),
+            None => (payload.into_owned(), None),
+        };
+        let headers = tokens
+            .split_whitespace()
+            .filter_map(|t| t.split_once(':'))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        EventRecord {
+            serial: env.header.serial,
+            pool: env.header.pool.to_string(),
+            poolserial: env.header.poolserial,
+            eventname: env.header.event_name.to_string(),
+            headers,
+            data: data.filter(|d| !d.is_empty()),
+        }
+    }
+}
