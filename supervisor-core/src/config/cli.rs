@@ -77,7 +77,7 @@ const FLAGS: &[(char, &str)] = &[
 ];
 
 impl Cli {
-    /// Parses arguments (without argv[0]) getopt-style; errors are 4.3's texts.
+    /// Parses arguments (without `argv[0]`) getopt-style; errors are 4.3's texts.
     pub fn parse(args: &[String]) -> Result<Cli, String> {
         let mut cli = Cli::default();
         let mut seen: Vec<String> = Vec::new();
