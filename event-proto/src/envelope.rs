@@ -225,31 +225,46 @@ impl EventDecoder {
                         let kind = DecodeErrorKind::HeaderTooLong(self.limits.max_line_len);
                         return Err(self.fail(kind, 0));
                     }
-                    let line = self.buf.split_to(nl + 1).freeze();
                     let start = self.offset;
-                    self.offset += line.len() as u64;
-                    self.searched = 0;
-                    let header = match Header::parse(&line.slice(..nl)) {
+                    let parsed = Header::parse(&self.buf[..nl]);
+                    let header = match parsed {
                         Ok(h) => h,
                         Err(e) => {
                             let err = DecodeError {
                                 kind: DecodeErrorKind::BadHeader(e),
                                 offset: start,
-                                bytes: line.slice(..line.len().min(SNIPPET)),
+                                bytes: Bytes::copy_from_slice(&self.buf[..(nl + 1).min(SNIPPET)]),
                             };
                             self.buf.clear();
                             self.stage = Stage::Failed(Box::new(err.clone()));
                             return Err(err);
                         }
                     };
+                    self.buf.advance(nl + 1);
+                    self.offset += (nl + 1) as u64;
+                    self.searched = 0;
                     if header.len > self.limits.max_payload_len {
                         let kind = DecodeErrorKind::PayloadTooLong(self.limits.max_payload_len);
                         return Err(self.fail(kind, 0));
                     }
+                    // Usually the whole payload is already here: finish without parking the
+                    // header (moving it in and out measurably slowed decoding).
+                    let (mut scanned, mut units_seen) = (0, 0);
+                    let end = match header.len_unit {
+                        LenUnit::Bytes => (self.buf.len() >= header.len).then_some(header.len),
+                        LenUnit::Chars => {
+                            scan_chars(&self.buf, header.len, &mut scanned, &mut units_seen)
+                        }
+                    };
+                    if let Some(end) = end {
+                        let payload = self.buf.split_to(end).freeze();
+                        self.offset += end as u64;
+                        return Ok(Some(Envelope { header, payload }));
+                    }
                     self.header = Some(header);
                     self.stage = Stage::Payload {
-                        scanned: 0,
-                        units_seen: 0,
+                        scanned,
+                        units_seen,
                     };
                 }
                 Stage::Payload {

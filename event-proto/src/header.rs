@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 use nom::IResult;
 
 use crate::event_type::EventName;
@@ -72,16 +72,6 @@ fn decimal(key: &'static str, value: &[u8]) -> Result<u64, HeaderError> {
     }
 }
 
-const CANONICAL_KEYS: [&[u8]; 7] = [
-    b"ver",
-    b"server",
-    b"serial",
-    b"pool",
-    b"poolserial",
-    b"eventname",
-    b"len",
-];
-
 /// The seven values of a header in 4.3's order, and what follows them.
 fn canonical_values(line: &[u8]) -> Option<([&[u8]; 7], &[u8])> {
     let (ver, rest) = canonical(line, b"ver:")?;
@@ -98,8 +88,7 @@ fn canonical_values(line: &[u8]) -> Option<([&[u8]; 7], &[u8])> {
 }
 
 /// Collects header tokens (the last repeat wins, unknown keys are ignored).
-struct HeaderBuilder<'a> {
-    line: &'a Bytes,
+struct HeaderBuilder {
     ver: Option<Text>,
     server: Option<Text>,
     serial: Option<u64>,
@@ -110,10 +99,9 @@ struct HeaderBuilder<'a> {
     len_unit: LenUnit,
 }
 
-impl<'a> HeaderBuilder<'a> {
-    fn new(line: &'a Bytes) -> Self {
+impl HeaderBuilder {
+    fn new() -> Self {
         HeaderBuilder {
-            line,
             ver: None,
             server: None,
             serial: None,
@@ -126,7 +114,7 @@ impl<'a> HeaderBuilder<'a> {
     }
 
     fn text(&self, v: &[u8]) -> Result<Text, HeaderError> {
-        Text::from_sub(self.line, v).ok_or(HeaderError::NotUtf8)
+        Text::copy_from_utf8(v).ok_or(HeaderError::NotUtf8)
     }
 
     fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), HeaderError> {
@@ -180,24 +168,33 @@ impl<'a> HeaderBuilder<'a> {
 impl Header {
     /// Parses a header line (without its `\n`). Tokens may come in any order and unknown tokens
     /// are ignored; `ver`, `server`, `serial`, `pool`, `poolserial`, `eventname` and `len` are
-    /// required. `line` is shared, so the text fields copy nothing.
-    pub fn parse(line: &Bytes) -> Result<Header, HeaderError> {
-        let mut b = HeaderBuilder::new(line);
-        // Fast path: the order 4.3 always writes; anything else takes the any-order loop.
-        match canonical_values(line) {
-            Some((values, rest)) => {
-                for (key, value) in CANONICAL_KEYS.iter().zip(values) {
-                    b.set(key, value)?;
-                }
-                for (key, value, _) in tokens(rest) {
-                    b.set(key, value)?;
-                }
+    /// required. Names are short, so their text is stored inline.
+    pub fn parse(line: &[u8]) -> Result<Header, HeaderError> {
+        // Fast path: the order 4.3 always writes, straight into the header; anything else
+        // (other orders, repeated or extra tokens) takes the any-order loop.
+        if let Some(([ver, server, serial, pool, poolserial, name, len], rest)) =
+            canonical_values(line)
+        {
+            if rest.is_empty() {
+                let text = |v: &[u8]| Text::copy_from_utf8(v).ok_or(HeaderError::NotUtf8);
+                let name = std::str::from_utf8(name).map_err(|_| HeaderError::NotUtf8)?;
+                let len = decimal("len", len)?;
+                return Ok(Header {
+                    ver: text(ver)?,
+                    server: text(server)?,
+                    serial: decimal("serial", serial)?,
+                    pool: text(pool)?,
+                    poolserial: decimal("poolserial", poolserial)?,
+                    event_name: EventName::from_wire(name),
+                    len: usize::try_from(len)
+                        .map_err(|_| HeaderError::BadValue("len", len.to_string()))?,
+                    len_unit: LenUnit::Chars,
+                });
             }
-            None => {
-                for (key, value, _) in tokens(line) {
-                    b.set(key, value)?;
-                }
-            }
+        }
+        let mut b = HeaderBuilder::new();
+        for (key, value, _) in tokens(line) {
+            b.set(key, value)?;
         }
         b.finish()
     }
@@ -273,7 +270,7 @@ mod tests {
     use crate::event_type::EventType;
 
     fn parse(s: &str) -> Result<Header, HeaderError> {
-        Header::parse(&Bytes::copy_from_slice(s.as_bytes()))
+        Header::parse(s.as_bytes())
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::ops::Deref;
 
 use bytes::Bytes;
 
-const INLINE: usize = 30;
+const INLINE: usize = 22;
 
 #[derive(Clone)]
 enum Repr {
@@ -35,6 +35,12 @@ impl Text {
             std::str::from_utf8(sub).ok()?;
         }
         Some(Text::inline(sub).unwrap_or_else(|| Text(Repr::Shared(parent.slice_ref(sub)))))
+    }
+
+    /// Text copied from `bytes` (inline when short); `None` unless UTF-8.
+    pub(crate) fn copy_from_utf8(bytes: &[u8]) -> Option<Text> {
+        let s = std::str::from_utf8(bytes).ok()?;
+        Some(Text::from(s))
     }
 
     fn inline(s: &[u8]) -> Option<Text> {

@@ -6,6 +6,7 @@ use super::{missing, number, PayloadError, TokenLine};
 use crate::header::put_decimal;
 use crate::state::ProcessState;
 use crate::text::Text;
+use crate::tokens::canonical;
 
 /// `processname:P groupname:G from_state:S` plus, depending on the new state, `expected`,
 /// `tries` and `pid` (always written in that order).
@@ -56,6 +57,9 @@ impl ProcessStatePayload {
     }
 
     pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
+        if let Some(p) = Self::decode_canonical(payload) {
+            return Ok(p);
+        }
         let line = TokenLine::new(payload);
         let (mut pname, mut gname, mut from) = (None, None, None);
         let (mut expected, mut tries, mut pid) = (None, None, None);
@@ -86,6 +90,45 @@ impl ProcessStatePayload {
             process_name: pname.ok_or_else(|| missing(payload, "processname"))?,
             group_name: gname.ok_or_else(|| missing(payload, "groupname"))?,
             from_state: from.ok_or_else(|| missing(payload, "from_state"))?,
+            expected,
+            tries,
+            pid,
+        })
+    }
+
+    /// 4.3's exact layout, parsed in one pass; `None` sends the caller to the general parser
+    /// (which also produces the precise error).
+    fn decode_canonical(payload: &Bytes) -> Option<Self> {
+        let (pname, rest) = canonical(payload, b"processname:")?;
+        let (gname, rest) = canonical(rest, b" groupname:")?;
+        let (from, mut rest) = canonical(rest, b" from_state:")?;
+        let from_state = std::str::from_utf8(from).ok()?.parse().ok()?;
+        let mut expected = None;
+        if let Some((v, r)) = canonical(rest, b" expected:") {
+            expected = Some(match v {
+                b"0" => false,
+                b"1" => true,
+                _ => return None,
+            });
+            rest = r;
+        }
+        let mut tries = None;
+        if let Some((v, r)) = canonical(rest, b" tries:") {
+            tries = Some(number::<u32>("tries", v, 0).ok()?);
+            rest = r;
+        }
+        let mut pid = None;
+        if let Some((v, r)) = canonical(rest, b" pid:") {
+            pid = Some(number::<u32>("pid", v, 0).ok()?);
+            rest = r;
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+        Some(ProcessStatePayload {
+            process_name: Text::from_sub(payload, pname)?,
+            group_name: Text::from_sub(payload, gname)?,
+            from_state,
             expected,
             tries,
             pid,
