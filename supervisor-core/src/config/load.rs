@@ -624,7 +624,13 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, Vec<Conf
                             random_suffix()
                         ))),
                         Some(LogName::None) => None,
-                        Some(LogName::Path(p)) => Some(PathBuf::from(values::expand_user(&p))),
+                        Some(LogName::Path(p)) => match values::dirpath(&p) {
+                            Ok(p) => Some(PathBuf::from(p)),
+                            Err(m) => {
+                                ctx.err(s, s.get(&format!("{ch}_logfile")), m);
+                                None
+                            }
+                        },
                     };
                     ChannelModel {
                         logfile: path,
