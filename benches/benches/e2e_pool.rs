@@ -59,7 +59,7 @@ fn throughput(which: Implementation, tools: &Path, numprocs: u32, secs: u64) -> 
         listener = tools.join("fast_listener").display(),
         out = out.display(),
     );
-    let d = match Daemon::start(which, &conf) {
+    let d = match Daemon::start_at_level(which, &conf, "info") {
         Ok(d) => d,
         Err(e) => {
             eprintln!("{which:?}: cannot start: {e}");
@@ -103,7 +103,7 @@ fn exit_latency(which: Implementation, tools: &Path, exits: usize) -> Option<(f6
         listener = tools.join("fast_listener").display(),
         out = out.display(),
     );
-    let d = Daemon::start(which, &conf).ok()?;
+    let d = Daemon::start_at_level(which, &conf, "info").ok()?;
     let mut latencies = Vec::new();
     for i in 0..exits {
         d.rpc("s.supervisor.startProcess('quick')").ok()?;

@@ -36,12 +36,22 @@ impl Daemon {
     /// `sections` appended, starts the daemon and waits up to 20 s for its RPC to answer.
     /// `%(here)s` in `sections` is the temp dir.
     pub fn start(which: Implementation, sections: &str) -> io::Result<Daemon> {
+        Daemon::start_at_level(which, sections, "debug")
+    }
+
+    /// [`Daemon::start`] with the main log at `loglevel` (benches use `info`: copying every
+    /// child output chunk into the main log at debug would dominate what they measure).
+    pub fn start_at_level(
+        which: Implementation,
+        sections: &str,
+        loglevel: &str,
+    ) -> io::Result<Daemon> {
         let dir = TempDir::new(match which {
             Implementation::Python => "py",
             Implementation::Rust => "rs",
         })?;
         let conf = dir.join("supervisord.conf");
-        std::fs::write(&conf, config_text(dir.path(), sections))?;
+        std::fs::write(&conf, config_text(dir.path(), sections, loglevel))?;
         let program = match which {
             Implementation::Python => PathBuf::from("supervisord"),
             Implementation::Rust => rust_binary("supervisord"),
@@ -152,12 +162,12 @@ impl Drop for Daemon {
     }
 }
 
-fn config_text(dir: &Path, sections: &str) -> String {
+fn config_text(dir: &Path, sections: &str, loglevel: &str) -> String {
     let d = dir.display();
     format!(
         "[unix_http_server]\nfile={d}/supervisor.sock\n\n\
          [supervisord]\nnodaemon=true\nlogfile={d}/supervisord.log\npidfile={d}/supervisord.pid\n\
-         childlogdir={d}\nloglevel=debug\n\n\
+         childlogdir={d}\nloglevel={loglevel}\n\n\
          [rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
          [supervisorctl]\nserverurl=unix://{d}/supervisor.sock\n\n{}\n",
         sections.replace("%(here)s", &d.to_string())
