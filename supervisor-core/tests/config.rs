@@ -103,6 +103,10 @@ const CASES: &[Case] = &[
     ("rpci_main", "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n", Ok(())),
     ("rpci_missing_factory", "[rpcinterface:x]\nfoo=bar\n", Err("does not specify a supervisor.rpcinterface_factory")),
     ("include_no_files", "[include]\nx=1\n", Err("[include] section, but no files setting")),
+    ("ctl_section", "[supervisorctl]\nserverurl=unix://rel/s.sock\nprompt=mine\nhistory_file=~/.sc_history\n", Ok(())),
+    ("prog_syslog", "[program:a]\ncommand=/bin/cat\nstdout_syslog=true\nstderr_logfile=syslog\n", Ok(())),
+    ("prog_serverurl", "[program:a]\ncommand=/bin/cat\nserverurl=http://example.invalid:1\n", Ok(())),
+    ("prog_auto_no_rollover", "[program:a]\ncommand=/bin/cat\nstdout_logfile_maxbytes=0\n", Ok(())),
 ];
 
 fn prelude(body: &str) -> String {
@@ -446,4 +450,55 @@ mod never_panics {
             let _ = std::fs::remove_dir_all(&dir);
         }
     }
+}
+
+#[test]
+fn warnings_4_3_logs_are_produced() {
+    let dir = temp_dir("warnings");
+    let path = write_case(
+        &dir,
+        "w",
+        "[program:a]\ncommand=/bin/cat\nstdout_logfile_maxbytes=0\nstderr_logfile=syslog\nredirect_stderr=false\n\
+         [program:b]\ncommand=/bin/cat\nredirect_stderr=true\nstderr_logfile={dir}/b.err\n\
+         [include]\nfiles=nothing-*.conf\n",
+    );
+    let loaded = load(&path, &Overrides::default()).expect("valid");
+    let lines: Vec<String> = loaded
+        .options
+        .parse_messages
+        .iter()
+        .map(|l| format!("{} {}", l.level.code(), l.message))
+        .collect();
+    for expected in [
+        "WARN For [program:a], AUTO logging used for stdout_logfile without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally",
+        "WARN For [program:a], stderr_logfile=syslog but this is deprecated and will be removed.  Use stderr_syslog=true to enable syslog instead.",
+        "WARN For [program:b], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored",
+    ] {
+        assert!(lines.iter().any(|l| l == expected), "missing {expected:?} in {lines:#?}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("WARN No file matches via include \"")
+                && l.ends_with("nothing-*.conf\"")),
+        "{lines:#?}"
+    );
+    let ctl_dir = temp_dir("ctl");
+    let ctl = write_case(
+        &ctl_dir,
+        "c",
+        "[supervisorctl]\nserverurl=unix://rel/s.sock\n",
+    );
+    let settings = load(&ctl, &Overrides::default())
+        .expect("valid")
+        .ctl
+        .expect("ctl section");
+    let cwd = std::env::current_dir().expect("cwd");
+    assert_eq!(
+        settings.serverurl,
+        format!("unix://{}/rel/s.sock", cwd.display())
+    );
+    assert_eq!(settings.prompt, "supervisor");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&ctl_dir);
 }

@@ -65,6 +65,7 @@ fn program(name: &str, argv: &[&str], dir: &Path) -> ProgramModel {
             ..Default::default()
         },
         pool: None,
+        server_url: None,
     }
 }
 

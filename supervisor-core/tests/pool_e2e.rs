@@ -95,6 +95,7 @@ fn listener(mode: &str, out: &Path, numprocs: usize) -> Vec<ProgramModel> {
                 stdout: ChannelModel::default(),
                 stderr: ChannelModel::default(),
                 pool: Some(0),
+                server_url: None,
             }
         })
         .collect()

@@ -46,9 +46,26 @@ pub struct Overrides {
     pub strip_ansi: Option<bool>,
 }
 
+/// `[supervisorctl]` ([CFG-CTL-*]), read by supervisorctl.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CtlSettings {
+    /// `serverurl` (default `http://localhost:9001`; relative `unix://` paths made absolute).
+    pub serverurl: String,
+    /// `username`.
+    pub username: Option<String>,
+    /// `password` (cleartext).
+    pub password: Option<String>,
+    /// `prompt` (default `supervisor`).
+    pub prompt: String,
+    /// `history_file`.
+    pub history_file: Option<PathBuf>,
+}
+
 /// A loaded configuration.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
+    /// `[supervisorctl]`, if present.
+    pub ctl: Option<CtlSettings>,
     /// What the daemon runs.
     pub model: DaemonModel,
     /// Process-level settings (rlimits, pidfile) and the messages to log at startup.
@@ -581,65 +598,93 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, Vec<Conf
                 );
                 continue;
             };
-            let channel =
-                |ctx: &mut Ctx, late: &Expansions, ch: &str, proc_name: &str| -> ChannelModel {
-                    let logfile = ctx.get(
-                        s,
-                        &format!("{ch}_logfile"),
-                        Some(LogName::Auto),
-                        late,
-                        |v| Ok(Some(log_name(v))),
-                    );
-                    let maxbytes = ctx.get(
-                        s,
-                        &format!("{ch}_logfile_maxbytes"),
-                        50 << 20,
-                        late,
-                        values::byte_size,
-                    );
-                    let backups = ctx.get(
-                        s,
-                        &format!("{ch}_logfile_backups"),
-                        10,
-                        late,
-                        values::integer,
-                    );
-                    let capture = ctx.get(
-                        s,
-                        &format!("{ch}_capture_maxbytes"),
-                        0,
-                        late,
-                        values::byte_size,
-                    );
-                    let events = ctx.get(
-                        s,
-                        &format!("{ch}_events_enabled"),
-                        false,
-                        late,
-                        values::boolean,
-                    );
-                    let path = match logfile {
-                        Some(LogName::Auto) | None => Some(childlogdir_path.join(format!(
-                            "{proc_name}-{ch}---{identifier}-{}.log",
-                            random_suffix()
-                        ))),
-                        Some(LogName::None) => None,
-                        Some(LogName::Path(p)) => match values::dirpath(&p) {
-                            Ok(p) => Some(PathBuf::from(p)),
-                            Err(m) => {
-                                ctx.err(s, s.get(&format!("{ch}_logfile")), m);
-                                None
-                            }
-                        },
-                    };
-                    ChannelModel {
-                        logfile: path,
-                        maxbytes: maxbytes.max(0) as u64,
-                        backups: backups.max(0) as u32,
-                        capture_maxbytes: capture.max(0) as usize,
-                        events_enabled: events,
-                    }
+            let channel = |ctx: &mut Ctx,
+                           warnings: &mut Vec<LogLine>,
+                           late: &Expansions,
+                           ch: &str,
+                           proc_name: &str|
+             -> ChannelModel {
+                let logfile = ctx.get(
+                    s,
+                    &format!("{ch}_logfile"),
+                    Some(LogName::Auto),
+                    late,
+                    |v| Ok(Some(log_name(v))),
+                );
+                let maxbytes = ctx.get(
+                    s,
+                    &format!("{ch}_logfile_maxbytes"),
+                    50 << 20,
+                    late,
+                    values::byte_size,
+                );
+                let backups = ctx.get(
+                    s,
+                    &format!("{ch}_logfile_backups"),
+                    10,
+                    late,
+                    values::integer,
+                );
+                let capture = ctx.get(
+                    s,
+                    &format!("{ch}_capture_maxbytes"),
+                    0,
+                    late,
+                    values::byte_size,
+                );
+                let events = ctx.get(
+                    s,
+                    &format!("{ch}_events_enabled"),
+                    false,
+                    late,
+                    values::boolean,
+                );
+                let mut syslog = ctx.get(s, &format!("{ch}_syslog"), false, late, values::boolean);
+                let key = format!("{ch}_logfile");
+                if s.get(&key)
+                    .is_some_and(|e| e.value.trim().eq_ignore_ascii_case("syslog"))
+                {
+                    syslog = true;
+                    warnings.push(LogLine::new(
+                            LogLevel::Warn,
+                            format!(
+                                "For [{}], {key}=syslog but this is deprecated and will be removed.  Use {ch}_syslog=true to enable syslog instead.",
+                                s.name
+                            ),
+                        ));
+                }
+                if matches!(logfile, Some(LogName::Auto) | None) && maxbytes == 0 {
+                    warnings.push(LogLine::new(
+                            LogLevel::Warn,
+                            format!(
+                                "For [{}], AUTO logging used for {key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally",
+                                s.name
+                            ),
+                        ));
+                }
+                let path = match logfile {
+                    Some(LogName::Auto) | None => Some(childlogdir_path.join(format!(
+                        "{proc_name}-{ch}---{identifier}-{}.log",
+                        random_suffix()
+                    ))),
+                    Some(LogName::None) => None,
+                    Some(LogName::Path(p)) => match values::dirpath(&p) {
+                        Ok(p) => Some(PathBuf::from(p)),
+                        Err(m) => {
+                            ctx.err(s, s.get(&format!("{ch}_logfile")), m);
+                            None
+                        }
+                    },
                 };
+                ChannelModel {
+                    logfile: path,
+                    maxbytes: maxbytes.max(0) as u64,
+                    backups: backups.max(0) as u32,
+                    capture_maxbytes: capture.max(0) as usize,
+                    events_enabled: events,
+                    syslog,
+                }
+            };
             let pool_index = if listener {
                 let Some(ev) = s.get("events") else {
                     ctx.err(
@@ -728,8 +773,18 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, Vec<Conf
                 };
                 let argv = command::split(&cmd).unwrap_or_else(|_| vec![cmd.clone()]);
                 let directory = ctx.string(s, "directory", &late).map(PathBuf::from);
-                let stdout = channel(&mut ctx, &late, "stdout", &proc_name);
-                let mut stderr = channel(&mut ctx, &late, "stderr", &proc_name);
+                let mut warnings = Vec::new();
+                let stdout = channel(&mut ctx, &mut warnings, &late, "stdout", &proc_name);
+                let mut stderr = channel(&mut ctx, &mut warnings, &late, "stderr", &proc_name);
+                for w in warnings {
+                    if !messages.contains(&w) {
+                        messages.push(w);
+                    }
+                }
+                let server_url = ctx
+                    .string(s, "serverurl", &early)
+                    .map(|u| u.trim().to_owned())
+                    .filter(|u| !u.eq_ignore_ascii_case("auto"));
                 if redirect_stderr {
                     if s.get("stderr_logfile").is_some_and(|e| {
                         !matches!(log_name(&e.value), LogName::Auto | LogName::None)
@@ -762,10 +817,35 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, Vec<Conf
                     stdout,
                     stderr,
                     pool: pool_index,
+                    server_url,
                 });
             }
         }
     }
+    let ctl = sections
+        .iter()
+        .find(|s| s.name == "supervisorctl")
+        .map(|s| {
+            let names = base_names(&section_here(s), &[]);
+            let serverurl = ctx
+                .string(s, "serverurl", &names)
+                .unwrap_or_else(|| "http://localhost:9001".to_owned());
+            let serverurl = match serverurl.strip_prefix("unix://") {
+                Some(p) if !p.starts_with('/') => format!("unix://{}", absolute(p).display()),
+                _ => serverurl,
+            };
+            CtlSettings {
+                serverurl,
+                username: s.get("username").map(|e| e.value.clone()),
+                password: s.get("password").map(|e| e.value.clone()),
+                prompt: s
+                    .get("prompt")
+                    .map_or_else(|| "supervisor".to_owned(), |e| e.value.clone()),
+                history_file: ctx
+                    .string(s, "history_file", &names)
+                    .map(|h| absolute(&values::expand_user(&h))),
+            }
+        });
     if !ctx.errors.is_empty() {
         return Err(ctx.errors);
     }
@@ -778,6 +858,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, Vec<Conf
         None => MainLogTarget::None,
     };
     Ok(LoadedConfig {
+        ctl,
         model: DaemonModel {
             identifier,
             main_log,

@@ -43,6 +43,8 @@ pub struct ChannelModel {
     pub capture_maxbytes: usize,
     /// `*_events_enabled`.
     pub events_enabled: bool,
+    /// `*_syslog` (or the deprecated `*_logfile=syslog`): also send lines to syslog.
+    pub syslog: bool,
 }
 
 /// One process (a `[program:x]` member, or an event listener).
@@ -74,6 +76,9 @@ pub struct ProgramModel {
     pub stderr: ChannelModel,
     /// For an event listener: the index of its pool in [`DaemonModel::pools`].
     pub pool: Option<usize>,
+    /// `serverurl=` when set (not AUTO): the child's `SUPERVISOR_SERVER_URL` instead of the
+    /// daemon's own ([CFG-PROG-serverurl]).
+    pub server_url: Option<String>,
 }
 
 /// Everything the daemon runs.

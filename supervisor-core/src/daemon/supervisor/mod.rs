@@ -375,7 +375,10 @@ impl Supervisor {
             std::env::vars(),
             &params.name,
             &params.group,
-            self.model.server_url.as_deref(),
+            slot.model
+                .server_url
+                .as_deref()
+                .or(self.model.server_url.as_deref()),
             &self.model.environment,
             &slot.model.environment,
         );
