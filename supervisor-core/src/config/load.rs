@@ -170,20 +170,43 @@ fn absolute(path: &str) -> PathBuf {
 
 /// Reads `path` (and its includes) and builds everything the daemon needs.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, Vec<ConfigError>> {
+    let problem = |message: String| ConfigError {
+        file: path.to_owned(),
+        line: None,
+        section: None,
+        key: None,
+        message,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(vec![problem(format!(
+                "could not find config file {}",
+                path.display()
+            ))]);
+        }
+        Err(_) => {
+            return Err(vec![problem(format!(
+                "could not read config file {}",
+                path.display()
+            ))]);
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(vec![problem("the file is not UTF-8".to_owned())]);
+    };
+    load_text(path, &text, overrides)
+}
+
+/// [`load`] on text already read from `path` (`path` locates includes and `%(here)s`).
+pub fn load_text(
+    path: &Path,
+    text: &str,
+    overrides: &Overrides,
+) -> Result<LoadedConfig, Vec<ConfigError>> {
     let mut ctx = Ctx {
         main: path,
         errors: Vec::new(),
-    };
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            ctx.file_err(format!("could not find config file {}", path.display()));
-            return Err(ctx.errors);
-        }
-        Err(_) => {
-            ctx.file_err(format!("could not read config file {}", path.display()));
-            return Err(ctx.errors);
-        }
     };
     let mut messages = Vec::new();
     let mut ini = Ini::default();
@@ -197,7 +220,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, Vec<Conf
             e.text
         ),
     };
-    if let Err(e) = ini.read(path, &text) {
+    if let Err(e) = ini.read(path, text) {
         return Err(vec![syntax(e)]);
     }
     let here = path.parent().map(Path::to_path_buf).unwrap_or_default();

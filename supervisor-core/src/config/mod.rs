@@ -13,4 +13,4 @@ mod load;
 pub mod values;
 
 pub use error::ConfigError;
-pub use load::{load, CtlSettings, LoadedConfig, Overrides};
+pub use load::{load, load_text, CtlSettings, LoadedConfig, Overrides};
