@@ -66,6 +66,7 @@ fn program(name: &str, argv: &[&str], dir: &Path) -> ProgramModel {
         },
         pool: None,
         server_url: None,
+        fcgi_socket: None,
     }
 }
 

@@ -96,6 +96,7 @@ fn listener(mode: &str, out: &Path, numprocs: usize) -> Vec<ProgramModel> {
                 stderr: ChannelModel::default(),
                 pool: Some(0),
                 server_url: None,
+                fcgi_socket: None,
             }
         })
         .collect()

@@ -26,6 +26,7 @@ fn request(script: &str) -> SpawnRequest {
         umask: None,
         user: None,
         redirect_stderr: false,
+        stdin_socket: None,
     }
 }
 
@@ -206,7 +207,7 @@ mod pipes {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
         let (ftx, mut failed) = mpsc::unbounded_channel();
-        let stdin = spawn_writer(s.stdin, "in", ftx).expect("writer");
+        let stdin = spawn_writer(s.stdin.expect("a stdin pipe"), "in", ftx).expect("writer");
         stdin.send(Bytes::from_static(b"hello ")).expect("send");
         stdin.send(Bytes::from_static(b"world")).expect("send");
         let mut got = Vec::new();
@@ -236,7 +237,7 @@ mod pipes {
         let s = spawn(&request("exit 0"), "gone").expect("spawn");
         waitpid(Pid::from_raw(s.pid as i32), None).expect("reap");
         let (ftx, mut failed) = mpsc::unbounded_channel();
-        let stdin = spawn_writer(s.stdin, 7u32, ftx).expect("writer");
+        let stdin = spawn_writer(s.stdin.expect("a stdin pipe"), 7u32, ftx).expect("writer");
         stdin.send(Bytes::from_static(b"event")).expect("send");
         let f = tokio::time::timeout(Duration::from_secs(10), failed.recv())
             .await

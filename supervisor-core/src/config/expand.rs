@@ -33,6 +33,10 @@ pub fn expand(raw: &str, names: &Expansions, option: &str) -> Result<String, Str
         let Some(after_paren) = spec.strip_prefix("%(") else {
             return Err(match spec.chars().nth(1) {
                 None => bad("incomplete format".into()),
+                Some(
+                    c @ ('d' | 'i' | 'u' | 'x' | 'X' | 'o' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G'
+                    | 'c'),
+                ) => bad(format!("%{c} format: a real number is required, not dict")),
                 Some(_) => bad("format requires a mapping".into()),
             });
         };

@@ -9,7 +9,7 @@ use super::error::ConfigError;
 use super::expand::{expand, ExpValue, Expansions};
 use super::ini::{Entry, Ini, Section};
 use super::{command, environment, glob, values};
-use crate::daemon::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
+use crate::daemon::model::{ChannelModel, DaemonModel, FcgiSocket, ProgramModel, ServerModel};
 use crate::daemon::spawn::RunAs;
 use crate::daemon::startup::DaemonOptions;
 use crate::http::{Credentials, UnixSocketOptions};
@@ -488,7 +488,19 @@ pub fn load_text(
         let priority = ctx.get(s, "priority", 999, &gnames, values::integer) as i32;
         let programs = ctx.get(s, "programs", Vec::new(), &gnames, |v| Ok(values::list(v)));
         for p in programs {
-            if !sections.iter().any(|x| x.name == format!("program:{p}")) {
+            let as_program = sections.iter().any(|x| x.name == format!("program:{p}"));
+            let as_fcgi = sections
+                .iter()
+                .any(|x| x.name == format!("fcgi-program:{p}"));
+            if as_program && as_fcgi {
+                ctx.err(
+                    s,
+                    s.get("programs"),
+                    format!("name {p} is ambiguous (exists as program and fcgi-program)"),
+                );
+                continue;
+            }
+            if !as_program && !as_fcgi {
                 ctx.err(
                     s,
                     s.get("programs"),
@@ -509,13 +521,8 @@ pub fn load_text(
             ("program", n)
         } else if let Some(n) = s.name.strip_prefix("eventlistener:") {
             ("eventlistener", n)
-        } else if s.name.starts_with("fcgi-program:") {
-            ctx.err(
-                s,
-                None,
-                "[fcgi-program:x] sections are not supported yet by this supervisord",
-            );
-            continue;
+        } else if let Some(n) = s.name.strip_prefix("fcgi-program:") {
+            ("fcgi-program", n)
         } else {
             continue;
         };
@@ -708,6 +715,16 @@ pub fn load_text(
                     syslog,
                 }
             };
+            let fcgi_socket = if kind == "fcgi-program" {
+                let mut names = base_names(&section_here(s), &[]);
+                names.insert("program_name".into(), ExpValue::Str(pname.clone()));
+                match fcgi_socket(&mut ctx, s, &names) {
+                    Some(sock) => Some(sock),
+                    None => continue,
+                }
+            } else {
+                None
+            };
             let pool_index = if listener {
                 let Some(ev) = s.get("events") else {
                     ctx.err(
@@ -841,6 +858,7 @@ pub fn load_text(
                     stderr,
                     pool: pool_index,
                     server_url,
+                    fcgi_socket: fcgi_socket.clone(),
                 });
             }
         }
@@ -938,6 +956,88 @@ fn random_suffix() -> String {
             c
         })
         .collect()
+}
+
+/// `[fcgi-program:x] socket`, `socket_backlog`, `socket_owner`, `socket_mode` with 4.3's
+/// error texts ([CFG-FCGI-errors]). `None` after recording an error.
+fn fcgi_socket(ctx: &mut Ctx, s: &Section, names: &Expansions) -> Option<FcgiSocket> {
+    let Some(entry) = s.get("socket") else {
+        ctx.err(
+            s,
+            None,
+            format!("[{}] section requires a \"socket\" line", s.name),
+        );
+        return None;
+    };
+    let url = match expand(&entry.value, names, &format!("{}.socket", s.name)) {
+        Ok(u) => u.trim().to_owned(),
+        Err(m) => {
+            ctx.err(s, Some(entry), m);
+            return None;
+        }
+    };
+    let backlog = match s.get("socket_backlog") {
+        None => None,
+        Some(e) => match values::integer(&e.value) {
+            Ok(n) if (1..=65535).contains(&n) => Some(n as i32),
+            _ => {
+                ctx.err(
+                    s,
+                    Some(e),
+                    format!("Invalid socket_backlog value {}", e.value.trim()),
+                );
+                return None;
+            }
+        },
+    };
+    let owner_set = s.get("socket_owner").is_some();
+    let mode_set = s.get("socket_mode").is_some();
+    if let Some(path) = url.strip_prefix("unix://") {
+        if !path.starts_with('/') {
+            ctx.err(
+                s,
+                Some(entry),
+                format!(
+                    "('Unix socket path %s is not an absolute path', '{path}') in [{}] socket",
+                    s.name
+                ),
+            );
+            return None;
+        }
+        let mode = ctx.get(s, "socket_mode", 0o700, names, values::octal);
+        let owner = ctx.get(s, "socket_owner", None, names, |v| {
+            user_group(v)
+                .map(Some)
+                .map_err(|_| format!("Invalid sockchown value {v}"))
+        });
+        return Some(FcgiSocket::Unix {
+            path: PathBuf::from(path),
+            mode,
+            owner,
+            backlog,
+        });
+    }
+    if let Some(addr) = url.strip_prefix("tcp://") {
+        if owner_set || mode_set {
+            ctx.err(s, Some(entry), format!("socket_owner and socket_mode params should only be used with a Unix domain socket in [{}] socket", s.name));
+            return None;
+        }
+        if let Some((host, port)) = addr.rsplit_once(':') {
+            if let Ok(port) = port.parse::<u16>() {
+                return Some(FcgiSocket::Tcp {
+                    host: host.to_owned(),
+                    port,
+                    backlog,
+                });
+            }
+        }
+    }
+    ctx.err(
+        s,
+        Some(entry),
+        format!("('Bad socket format %s', '{url}') in [{}] socket", s.name),
+    );
+    None
 }
 
 fn credentials(ctx: &mut Ctx, s: &Section) -> Option<Credentials> {

@@ -1,6 +1,7 @@
 //! The daemon's edges that turn OS events into messages for the supervisor task: reaping
 //! children and catching signals.
 
+pub mod fcgi;
 pub mod lifecycle;
 pub mod model;
 pub mod pipes;

@@ -47,6 +47,32 @@ pub struct ChannelModel {
     pub syslog: bool,
 }
 
+/// The listening socket of an `[fcgi-program:x]` group ([CFG-FCGI-keys]): created by the
+/// daemon and given to every process of the group as its stdin.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FcgiSocket {
+    /// `tcp://host:port`.
+    Tcp {
+        /// Host name or address.
+        host: String,
+        /// Port.
+        port: u16,
+        /// `socket_backlog` (None: the system maximum).
+        backlog: Option<i32>,
+    },
+    /// `unix:///path`.
+    Unix {
+        /// Absolute path.
+        path: PathBuf,
+        /// `socket_mode` (default 0700).
+        mode: u32,
+        /// `socket_owner` as (uid, gid).
+        owner: Option<(u32, u32)>,
+        /// `socket_backlog`.
+        backlog: Option<i32>,
+    },
+}
+
 /// One process (a `[program:x]` member, or an event listener).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgramModel {
@@ -79,6 +105,8 @@ pub struct ProgramModel {
     /// `serverurl=` when set (not AUTO): the child's `SUPERVISOR_SERVER_URL` instead of the
     /// daemon's own ([CFG-PROG-serverurl]).
     pub server_url: Option<String>,
+    /// `[fcgi-program:x]`: the group's socket, the process's stdin.
+    pub fcgi_socket: Option<FcgiSocket>,
 }
 
 /// Everything the daemon runs.

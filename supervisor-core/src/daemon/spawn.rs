@@ -46,7 +46,7 @@ pub struct RunAs {
 }
 
 /// Everything needed to start one process.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SpawnRequest {
     /// argv, already split ([CFG-CMD-split]); `argv[0]` is the word as written.
     pub argv: Vec<String>,
@@ -60,6 +60,8 @@ pub struct SpawnRequest {
     pub user: Option<RunAs>,
     /// `redirect_stderr=`: stderr goes to the stdout pipe.
     pub redirect_stderr: bool,
+    /// `[fcgi-program:x]`: the group's listening socket becomes the child's stdin.
+    pub stdin_socket: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
 }
 
 /// A started child and the daemon's ends of its pipes.
@@ -67,8 +69,8 @@ pub struct SpawnRequest {
 pub struct Spawned {
     /// The pid (also its process group id).
     pub pid: u32,
-    /// Its stdin.
-    pub stdin: ChildStdin,
+    /// Its stdin (none for an fcgi program, whose stdin is the listening socket).
+    pub stdin: Option<ChildStdin>,
     /// Its stdout (and stderr with `redirect_stderr`).
     pub stdout: PipeReader,
     /// Its stderr, unless redirected.
@@ -170,7 +172,10 @@ pub fn spawn(req: &SpawnRequest, name: &str) -> Result<Spawned, SpawnError> {
         .args(&req.argv[1..])
         .env_clear()
         .envs(req.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
+        .stdin(match &req.stdin_socket {
+            Some(sock) => Stdio::from(sock.try_clone().map_err(pipe_err)?),
+            None => Stdio::piped(),
+        })
         .stdout(out_w)
         .stderr(err_w)
         .process_group(0);
@@ -196,10 +201,7 @@ pub fn spawn(req: &SpawnRequest, name: &str) -> Result<Spawned, SpawnError> {
     })?;
     // `cmd` holds the write ends; drop it so EOF arrives when the child exits.
     drop(cmd);
-    let stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| SpawnError(format!("unknown error making dispatchers for '{name}'")))?;
+    let stdin = child.stdin.take();
     Ok(Spawned {
         pid: child.id(),
         stdin,

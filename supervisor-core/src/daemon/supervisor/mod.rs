@@ -127,6 +127,8 @@ struct Supervisor {
     pending: Vec<rpc::Pending>,
     /// `supervisor.shutdown` was called.
     shutdown_requested: bool,
+    /// `[fcgi-program:x]` listening sockets, one per distinct socket ([CFG-FCGI-runtime]).
+    fcgi_sockets: HashMap<super::model::FcgiSocket, Arc<std::os::fd::OwnedFd>>,
 }
 
 /// Runs the daemon until it has shut down. Must be called inside a tokio runtime; installs the
@@ -173,6 +175,7 @@ pub async fn run(
     let (pipe_tx, mut pipe_rx) = mpsc::unbounded_channel();
     let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
     let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx);
+    sup.bind_fcgi_sockets();
     sup.startup(Now::current());
     while sup.phase != Phase::Done {
         let deadline = sup.next_deadline();
@@ -192,6 +195,11 @@ pub async fn run(
     sup.log_counters();
     for path in socket_files {
         let _ = std::fs::remove_file(path);
+    }
+    for spec in sup.fcgi_sockets.keys() {
+        if let super::model::FcgiSocket::Unix { path, .. } = spec {
+            let _ = std::fs::remove_file(path);
+        }
     }
     Ok(())
 }
@@ -271,6 +279,31 @@ impl Supervisor {
             fail_tx,
             pending: Vec::new(),
             shutdown_requested: false,
+            fcgi_sockets: HashMap::new(),
+        }
+    }
+
+    /// Binds every fcgi group's socket; a failure is logged and the group's processes will
+    /// fail to spawn with a clear spawnerr.
+    fn bind_fcgi_sockets(&mut self) {
+        let specs: Vec<_> = self
+            .procs
+            .iter()
+            .filter_map(|s| s.model.fcgi_socket.clone())
+            .collect();
+        for spec in specs {
+            if self.fcgi_sockets.contains_key(&spec) {
+                continue;
+            }
+            match super::fcgi::bind_socket(&spec) {
+                Ok(fd) => {
+                    self.fcgi_sockets.insert(spec, Arc::new(fd));
+                }
+                Err(e) => self.line(
+                    LogLevel::Critical,
+                    format!("cannot create fcgi socket {spec:?}: {e}"),
+                ),
+            }
         }
     }
 
@@ -389,7 +422,23 @@ impl Supervisor {
             umask: slot.model.umask,
             user: slot.model.user.clone(),
             redirect_stderr: slot.model.redirect_stderr && slot.listener.is_none(),
+            stdin_socket: slot
+                .model
+                .fcgi_socket
+                .as_ref()
+                .and_then(|s| self.fcgi_sockets.get(s).cloned()),
         };
+        if slot.model.fcgi_socket.is_some() && req.stdin_socket.is_none() {
+            let mut out = Vec::new();
+            let name = params.name.clone();
+            self.procs[i].machine.spawn_failed(
+                &format!("the fcgi socket of '{name}' could not be created"),
+                now,
+                &mut out,
+            );
+            self.apply(i, out, now);
+            return;
+        }
         let mut out = Vec::new();
         match spawn(&req, &params.name) {
             Err(e) => {
@@ -434,7 +483,9 @@ impl Supervisor {
                     let _ =
                         spawn_reader(err, (i, Channel::Stderr, generation), self.pipe_tx.clone());
                 }
-                slot.stdin = spawn_writer(child.stdin, i, self.fail_tx.clone()).ok();
+                slot.stdin = child
+                    .stdin
+                    .and_then(|stdin| spawn_writer(stdin, i, self.fail_tx.clone()).ok());
                 if let Some((k, m)) = slot.listener {
                     self.pools[k].listener_spawned(m);
                 }
