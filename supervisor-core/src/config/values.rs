@@ -19,11 +19,14 @@ pub fn integer(v: &str) -> Result<i64, String> {
 /// Byte sizes: `1KB`, `10mb`, `1 MB`, plain integers.
 pub fn byte_size(v: &str) -> Result<i64, String> {
     let lower = v.trim().to_lowercase();
-    let (num, mult) = match lower.len().checked_sub(2).map(|i| lower.split_at(i)) {
-        Some((n, "kb")) => (n.to_owned(), 1024),
-        Some((n, "mb")) => (n.to_owned(), 1024 * 1024),
-        Some((n, "gb")) => (n.to_owned(), 1024 * 1024 * 1024),
-        _ => (lower.clone(), 1),
+    let (num, mult) = if let Some(n) = lower.strip_suffix("kb") {
+        (n.to_owned(), 1024)
+    } else if let Some(n) = lower.strip_suffix("mb") {
+        (n.to_owned(), 1024 * 1024)
+    } else if let Some(n) = lower.strip_suffix("gb") {
+        (n.to_owned(), 1024 * 1024 * 1024)
+    } else {
+        (lower.clone(), 1)
     };
     parse_python_int(&num)
         .map(|n| n * mult)
@@ -137,6 +140,11 @@ mod tests {
         assert_eq!(
             byte_size("1.5MB"),
             Err("invalid literal for int() with base 10: '1.5'".into())
+        );
+        // Found by the config fuzzer: a multi-byte character before the suffix used to panic.
+        assert_eq!(
+            byte_size("5бb"),
+            Err("invalid literal for int() with base 10: '5бb'".into())
         );
         assert_eq!(octal("022"), Ok(0o22));
         assert_eq!(octal("0o22"), Ok(0o22));
