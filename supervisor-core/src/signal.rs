@@ -188,6 +188,13 @@ impl fmt::Display for SignalError {
     }
 }
 
+impl SignalError {
+    /// The message with what is accepted, for config errors.
+    pub fn with_accepted(&self) -> String {
+        format!("{self}; expected a signal name such as TERM, HUP, INT, QUIT, KILL, USR1 or USR2, or its number")
+    }
+}
+
 impl std::error::Error for SignalError {}
 
 #[cfg(test)]

@@ -245,10 +245,9 @@ mod tests {
             parse(&["extra_arg"]).expect_err("positional"),
             "positional arguments are not supported: ['extra_arg']"
         );
-        assert_eq!(
-            parse(&["-e", "bogus"]).expect_err("bad level"),
-            "invalid value for -e 'bogus': bad logging level name 'bogus'"
-        );
+        assert!(parse(&["-e", "bogus"])
+            .expect_err("bad level")
+            .starts_with("invalid value for -e 'bogus': bad logging level name 'bogus'"));
         assert_eq!(
             parse(&["-n", "-n"]).expect_err("twice"),
             "conflicting command line option '--nodaemon'"

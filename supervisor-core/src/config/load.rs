@@ -584,7 +584,7 @@ pub fn load_text(
             let startsecs = ctx.get(s, "startsecs", 1, &early, values::integer);
             let startretries = ctx.get(s, "startretries", 3, &early, values::integer);
             let stopsignal = ctx.get(s, "stopsignal", Signal::TERM, &early, |v| {
-                Signal::parse(v).map_err(|e| e.to_string())
+                Signal::parse(v).map_err(|e| e.with_accepted())
             });
             let stopwaitsecs = ctx.get(s, "stopwaitsecs", 10, &early, values::integer);
             let stopasgroup = ctx.get(s, "stopasgroup", false, &early, values::boolean);
