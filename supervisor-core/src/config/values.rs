@@ -144,31 +144,26 @@ mod tests {
         ] {
             assert_eq!(byte_size(v), Ok(n), "{v}");
         }
-        assert_eq!(
-            byte_size("1M"),
-            Err("invalid literal for int() with base 10: '1m'".into())
-        );
-        assert_eq!(
-            byte_size("1.5MB"),
-            Err("invalid literal for int() with base 10: '1.5'".into())
-        );
+        assert!(byte_size("1M")
+            .expect_err("bad")
+            .starts_with("invalid literal for int() with base 10: '1m'"));
+        assert!(byte_size("1.5MB")
+            .expect_err("bad")
+            .starts_with("invalid literal for int() with base 10: '1.5'"));
         // Found by the config fuzzer: a multi-byte character before the suffix used to panic.
-        assert_eq!(
-            byte_size("5бb"),
-            Err("invalid literal for int() with base 10: '5бb'".into())
-        );
+        assert!(byte_size("5бb")
+            .expect_err("bad")
+            .starts_with("invalid literal for int() with base 10: '5бb'"));
         assert_eq!(octal("022"), Ok(0o22));
         assert_eq!(octal("0o22"), Ok(0o22));
-        assert_eq!(
-            octal("8"),
-            Err("8 can not be converted to an octal type".into())
-        );
+        assert!(octal("8")
+            .expect_err("bad")
+            .starts_with("8 can not be converted to an octal type"));
         assert_eq!(exit_codes("0, 2"), Ok(vec![0, 2]));
         assert_eq!(exit_codes(""), Ok(vec![]));
-        assert_eq!(
-            exit_codes("256"),
-            Err("not a valid list of exit codes: '256'".into())
-        );
+        assert!(exit_codes("256")
+            .expect_err("bad")
+            .starts_with("not a valid list of exit codes: '256'"));
         assert_eq!(
             name("a b"),
             Err("Invalid name: 'a b' because of character: ' '".into())
