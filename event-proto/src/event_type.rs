@@ -119,6 +119,21 @@ impl EventType {
         mask
     }
 
+    /// The `PROCESS_STATE_*` type announcing entry into `state`.
+    pub const fn process_state(state: crate::ProcessState) -> EventType {
+        use crate::ProcessState as S;
+        match state {
+            S::Stopped => EventType::ProcessStateStopped,
+            S::Starting => EventType::ProcessStateStarting,
+            S::Running => EventType::ProcessStateRunning,
+            S::Backoff => EventType::ProcessStateBackoff,
+            S::Stopping => EventType::ProcessStateStopping,
+            S::Exited => EventType::ProcessStateExited,
+            S::Fatal => EventType::ProcessStateFatal,
+            S::Unknown => EventType::ProcessStateUnknown,
+        }
+    }
+
     /// Whether an event of this type is delivered to a subscriber of `other`: `other` is this
     /// type or one of its ancestors ([EV-SUB-parent]).
     pub const fn is_a(self, other: EventType) -> bool {

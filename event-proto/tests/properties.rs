@@ -38,16 +38,7 @@ fn event() -> impl Strategy<Value = (EventType, Payload)> {
         any::<bool>(),
     )
         .prop_map(|(p, g, from, to, tries, pid, expected)| {
-            let t = match to {
-                ProcessState::Stopped => EventType::ProcessStateStopped,
-                ProcessState::Starting => EventType::ProcessStateStarting,
-                ProcessState::Running => EventType::ProcessStateRunning,
-                ProcessState::Backoff => EventType::ProcessStateBackoff,
-                ProcessState::Stopping => EventType::ProcessStateStopping,
-                ProcessState::Exited => EventType::ProcessStateExited,
-                ProcessState::Fatal => EventType::ProcessStateFatal,
-                ProcessState::Unknown => EventType::ProcessStateUnknown,
-            };
+            let t = EventType::process_state(to);
             let payload = ProcessStatePayload::transition(p, g, from, to, tries, pid, expected);
             (t, Payload::ProcessState(payload))
         });

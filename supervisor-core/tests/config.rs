@@ -3,6 +3,10 @@
 //! sample config and the fixture configs its package ships (read from the installed package).
 //! Without the Python reference this fails under CI and is skipped with a note otherwise.
 
+mod common;
+
+use common::{python_reference, temp_dir};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -138,21 +142,6 @@ fn write_case(dir: &Path, name: &str, body: &str) -> PathBuf {
     path
 }
 
-fn python_reference() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import supervisor"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "CI is set but the Python reference is missing"
-    );
-    if !ok {
-        eprintln!("note: Python supervisor 4.3 not installed; differential checks skipped");
-    }
-    ok
-}
-
 fn channel(c: &ChannelModel, identifier: &str) -> Value {
     let logfile = c.logfile.as_ref().map(|p| {
         let s = p.display().to_string();
@@ -276,13 +265,6 @@ fn reference(paths: &[PathBuf]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("reference JSON"))
         .collect()
-}
-
-fn temp_dir(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rsv-config-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 #[test]

@@ -3,6 +3,10 @@
 //! `supervisor.childutils` (the interop that matters most), then a clean shutdown.
 //! Its own test binary: the daemon reaps every child of its process.
 
+mod common;
+
+use common::python_reference;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,18 +30,6 @@ while True:
     out.flush()
     childutils.listener.ok(sys.stdout)
 "#;
-
-fn python_reference() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import supervisor"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "CI is set but the Python reference is missing"
-    );
-    ok
-}
 
 fn program(name: &str, argv: &[&str], dir: &Path) -> ProgramModel {
     let mut params = ProcessParams::new(name, name);

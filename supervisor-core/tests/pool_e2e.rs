@@ -2,6 +2,10 @@
 //! Python scripts speaking the protocol by hand). One reaper per process, so the scenarios
 //! take a lock and run one at a time.
 
+mod common;
+
+use common::{python_has, temp_dir};
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -51,25 +55,6 @@ while True:
         w('this is not the protocol\n'); continue
     w('RESULT 2\nOK'); w('READY\n')
 "#;
-
-fn python_reference() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import sys"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "CI is set but python3 is missing"
-    );
-    ok
-}
-
-fn temp_dir(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rsv-pool-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn listener(mode: &str, out: &Path, numprocs: usize) -> Vec<ProgramModel> {
     (0..numprocs)
@@ -224,7 +209,7 @@ fn fail_is_redelivered_with_the_same_serials_ev_lst_busy_fail() {
     let _one = ONE_DAEMON_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if !python_reference() {
+    if !python_has("import sys") {
         return;
     }
     runtime().block_on(async {
@@ -255,7 +240,7 @@ fn overflow_drops_the_oldest_and_counts_it_ev_buf_overflow() {
     let _one = ONE_DAEMON_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if !python_reference() {
+    if !python_has("import sys") {
         return;
     }
     runtime().block_on(async {
@@ -300,7 +285,7 @@ fn garbage_means_unknown_then_restart_and_redelivery_issue_1417() {
     let _one = ONE_DAEMON_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if !python_reference() {
+    if !python_has("import sys") {
         return;
     }
     runtime().block_on(async {
@@ -336,7 +321,7 @@ fn ready_in_pieces_and_numprocs_dispatch_ev_proto_partial_ev_pool_choice() {
     let _one = ONE_DAEMON_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if !python_reference() {
+    if !python_has("import sys") {
         return;
     }
     runtime().block_on(async {

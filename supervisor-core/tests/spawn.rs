@@ -1,6 +1,10 @@
 //! The spawn edge with real children ([PROC-SPAWN-*], [PROC-ENV-*], [CFG-CMD-*]). Each child is
 //! reaped by its own pid here (the daemon's waitpid(-1) reaper is not in this binary).
 
+mod common;
+
+use common::temp_dir;
+
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -10,13 +14,6 @@ use nix::unistd::Pid;
 use supervisor_core::daemon::spawn::{
     child_environment, resolve_command, spawn, RunAs, SpawnRequest, Spawned,
 };
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rsv-spawn-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn request(script: &str) -> SpawnRequest {
     SpawnRequest {

@@ -388,7 +388,10 @@ impl Supervisor {
                             self.apply_pool(k, a);
                         }
                     }
-                    self.emit(state_event(change.to), &Payload::ProcessState(payload));
+                    self.emit(
+                        EventType::process_state(change.to),
+                        &Payload::ProcessState(payload),
+                    );
                     self.resolve_pending();
                     if change.to == ProcessState::Stopped && self.procs[i].restart_when_stopped {
                         self.procs[i].restart_when_stopped = false;
@@ -855,18 +858,4 @@ impl Supervisor {
 fn open_log(model: &ChannelModel) -> Option<RotatingLog> {
     let path = model.logfile.as_ref()?;
     RotatingLog::open(path, model.maxbytes, model.backups).ok()
-}
-
-/// The PROCESS_STATE_* event type for entering `state`.
-pub fn state_event(state: ProcessState) -> EventType {
-    match state {
-        ProcessState::Stopped => EventType::ProcessStateStopped,
-        ProcessState::Starting => EventType::ProcessStateStarting,
-        ProcessState::Running => EventType::ProcessStateRunning,
-        ProcessState::Backoff => EventType::ProcessStateBackoff,
-        ProcessState::Stopping => EventType::ProcessStateStopping,
-        ProcessState::Exited => EventType::ProcessStateExited,
-        ProcessState::Fatal => EventType::ProcessStateFatal,
-        ProcessState::Unknown => EventType::ProcessStateUnknown,
-    }
 }
