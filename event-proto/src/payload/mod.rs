@@ -210,6 +210,59 @@ pub(crate) fn number<T: TryFrom<u64>>(
         .ok_or_else(|| PayloadError::new(offset, format!("{key} is out of range")))
 }
 
+/// The `processname:P groupname:G pid:N [channel:C]` line of log and communication
+/// payloads.
+pub(crate) struct OutputTokens {
+    pub(crate) process_name: Text,
+    pub(crate) group_name: Text,
+    pub(crate) pid: u32,
+    pub(crate) channel: Option<Channel>,
+}
+
+impl OutputTokens {
+    pub(crate) fn decode(head: &Bytes) -> Result<OutputTokens, PayloadError> {
+        let line = TokenLine::new(head);
+        let (mut pname, mut gname, mut pid, mut channel) = (None, None, None, None);
+        line.each(|key, value, offset| {
+            match key {
+                b"processname" => pname = Some(line.text(value, offset)?),
+                b"groupname" => gname = Some(line.text(value, offset)?),
+                b"pid" => pid = Some(number("pid", value, offset)?),
+                b"channel" => {
+                    channel = Some(match value {
+                        b"stdout" => Channel::Stdout,
+                        b"stderr" => Channel::Stderr,
+                        _ => {
+                            return Err(PayloadError::new(
+                                offset,
+                                "channel must be stdout or stderr",
+                            ))
+                        }
+                    })
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(OutputTokens {
+            process_name: pname.ok_or_else(|| missing(head, "processname"))?,
+            group_name: gname.ok_or_else(|| missing(head, "groupname"))?,
+            pid: pid.ok_or_else(|| missing(head, "pid"))?,
+            channel,
+        })
+    }
+}
+
+/// Writes `processname:P groupname:G pid:N`.
+pub(crate) fn encode_process_tokens(dst: &mut BytesMut, pname: &Text, gname: &Text, pid: u32) {
+    dst.put_slice(b"processname:");
+    dst.put_slice(pname.as_bytes());
+    dst.put_slice(b" groupname:");
+    dst.put_slice(gname.as_bytes());
+    dst.put_slice(b" pid:");
+    crate::header::put_decimal(dst, u64::from(pid));
+}
+
 /// A required token that was absent.
 pub(crate) fn missing(line: &Bytes, key: &str) -> PayloadError {
     PayloadError::new(line.len(), format!("missing {key} token"))

@@ -5,8 +5,7 @@ use std::borrow::Cow;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{missing, number, output_bytes, split_body, PayloadError, TokenLine};
-use crate::header::put_decimal;
+use super::{encode_process_tokens, output_bytes, split_body, OutputTokens, PayloadError};
 use crate::text::Text;
 
 /// `processname:P groupname:G pid:N\n<data>`.
@@ -35,33 +34,18 @@ impl ProcessCommunicationPayload {
 
     pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
         let (head, data) = split_body(payload)?;
-        let line = TokenLine::new(&head);
-        let (mut pname, mut gname, mut pid) = (None, None, None);
-        line.each(|key, value, offset| {
-            match key {
-                b"processname" => pname = Some(line.text(value, offset)?),
-                b"groupname" => gname = Some(line.text(value, offset)?),
-                b"pid" => pid = Some(number("pid", value, offset)?),
-                _ => {}
-            }
-            Ok(())
-        })?;
+        let t = OutputTokens::decode(&head)?;
         Ok(ProcessCommunicationPayload {
-            process_name: pname.ok_or_else(|| missing(&head, "processname"))?,
-            group_name: gname.ok_or_else(|| missing(&head, "groupname"))?,
-            pid: pid.ok_or_else(|| missing(&head, "pid"))?,
+            process_name: t.process_name,
+            group_name: t.group_name,
+            pid: t.pid,
             data,
         })
     }
 
     pub(crate) fn encode(&self, dst: &mut BytesMut) {
         dst.reserve(40 + self.process_name.len() + self.group_name.len() + self.data.len());
-        dst.put_slice(b"processname:");
-        dst.put_slice(self.process_name.as_bytes());
-        dst.put_slice(b" groupname:");
-        dst.put_slice(self.group_name.as_bytes());
-        dst.put_slice(b" pid:");
-        put_decimal(dst, u64::from(self.pid));
+        encode_process_tokens(dst, &self.process_name, &self.group_name, self.pid);
         dst.put_u8(b'\n');
         dst.put_slice(&self.data);
     }

@@ -5,8 +5,7 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{missing, number, output_bytes, split_body, PayloadError, TokenLine};
-use crate::header::put_decimal;
+use super::{encode_process_tokens, missing, output_bytes, split_body, OutputTokens, PayloadError};
 use crate::text::Text;
 
 /// A child output channel.
@@ -63,46 +62,19 @@ impl ProcessLogPayload {
 
     pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
         let (head, data) = split_body(payload)?;
-        let line = TokenLine::new(&head);
-        let (mut pname, mut gname, mut pid, mut channel) = (None, None, None, None);
-        line.each(|key, value, offset| {
-            match key {
-                b"processname" => pname = Some(line.text(value, offset)?),
-                b"groupname" => gname = Some(line.text(value, offset)?),
-                b"pid" => pid = Some(number("pid", value, offset)?),
-                b"channel" => {
-                    channel = Some(match value {
-                        b"stdout" => Channel::Stdout,
-                        b"stderr" => Channel::Stderr,
-                        _ => {
-                            return Err(PayloadError::new(
-                                offset,
-                                "channel must be stdout or stderr",
-                            ))
-                        }
-                    })
-                }
-                _ => {}
-            }
-            Ok(())
-        })?;
+        let t = OutputTokens::decode(&head)?;
         Ok(ProcessLogPayload {
-            process_name: pname.ok_or_else(|| missing(&head, "processname"))?,
-            group_name: gname.ok_or_else(|| missing(&head, "groupname"))?,
-            pid: pid.ok_or_else(|| missing(&head, "pid"))?,
-            channel: channel.ok_or_else(|| missing(&head, "channel"))?,
+            process_name: t.process_name,
+            group_name: t.group_name,
+            pid: t.pid,
+            channel: t.channel.ok_or_else(|| missing(&head, "channel"))?,
             data,
         })
     }
 
     pub(crate) fn encode(&self, dst: &mut BytesMut) {
         dst.reserve(48 + self.process_name.len() + self.group_name.len() + self.data.len());
-        dst.put_slice(b"processname:");
-        dst.put_slice(self.process_name.as_bytes());
-        dst.put_slice(b" groupname:");
-        dst.put_slice(self.group_name.as_bytes());
-        dst.put_slice(b" pid:");
-        put_decimal(dst, u64::from(self.pid));
+        encode_process_tokens(dst, &self.process_name, &self.group_name, self.pid);
         dst.put_slice(b" channel:");
         dst.put_slice(self.channel.as_str().as_bytes());
         dst.put_u8(b'\n');
