@@ -18,7 +18,7 @@ mod daemon;
 mod temp_dir;
 mod wait;
 
-pub use daemon::{Daemon, Implementation};
+pub use daemon::{rust_binary, Daemon, Implementation};
 pub use temp_dir::TempDir;
 pub use wait::{try_wait_until, wait_until};
 

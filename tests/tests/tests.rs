@@ -1,4 +1,5 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod daemonize;
 mod fcgi;
 mod harness;

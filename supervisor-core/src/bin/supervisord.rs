@@ -66,12 +66,6 @@ fn main() -> ExitCode {
         print_check(&path, &config);
         return ExitCode::SUCCESS;
     }
-    if !config.nodaemon {
-        eprintln!(
-            "Error: daemonizing is not implemented yet; run in the foreground with -n (or nodaemon=true)"
-        );
-        return ExitCode::from(2);
-    }
     ExitCode::from(run_daemon(config.model, config.options) as u8)
 }
 

@@ -916,6 +916,7 @@ pub fn load_text(
             minprocs: minprocs.max(0) as u64,
             pidfile: Some(absolute(&pidfile)),
             parse_messages: messages,
+            daemonize: (!nodaemon).then(|| (directory.clone().map(PathBuf::from), umask)),
         },
         nodaemon,
         umask,

@@ -172,3 +172,57 @@ mod tests {
         );
     }
 }
+
+/// Which side of [`daemonize`] we are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forked {
+    /// The original process: it should exit 0 at once.
+    Parent,
+    /// The daemon.
+    Daemon,
+}
+
+/// Detaches into the background as 4.3 does ([CFG-CLI-daemon], [LOG-LINE-daemonize]): fork
+/// once; the child starts a new session, changes to `directory`, sets `umask`, and points
+/// stdin/stdout/stderr at /dev/null. Returns the log lines for the daemon to write.
+///
+/// # Caveats
+/// Must be called while the process is single-threaded (before any runtime starts), as any
+/// `fork` must.
+#[allow(unsafe_code)]
+pub fn daemonize(directory: Option<&Path>, umask: u32) -> std::io::Result<(Forked, Vec<LogLine>)> {
+    let mut lines = vec![LogLine::new(
+        LogLevel::Info,
+        "daemonizing the supervisord process",
+    )];
+    // SAFETY: the caller guarantees no other thread exists, so the child may do anything
+    // the parent could.
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Parent { .. } => return Ok((Forked::Parent, Vec::new())),
+        nix::unistd::ForkResult::Child => {}
+    }
+    lines.push(LogLine::new(
+        LogLevel::Blather,
+        "supervisord forked; parent exiting",
+    ));
+    if let Some(dir) = directory {
+        std::env::set_current_dir(dir)?;
+        lines.push(LogLine::new(
+            LogLevel::Info,
+            format!("set current directory: '{}'", dir.display()),
+        ));
+    }
+    nix::unistd::setsid()?;
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
+        umask as libc::mode_t,
+    ));
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&null);
+    for target in 0..3 {
+        nix::unistd::dup2(fd, target)?;
+    }
+    Ok((Forked::Daemon, lines))
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use tokio::sync::mpsc;
 
-use super::lifecycle::{set_rlimits, Pidfile};
+use super::lifecycle::{daemonize, set_rlimits, Forked, Pidfile};
 use super::model::{DaemonModel, ServerModel};
 use super::supervisor::run;
 use crate::log_level::{LogLevel, LogLine};
@@ -24,6 +24,8 @@ pub struct DaemonOptions {
     pub pidfile: Option<PathBuf>,
     /// Lines the config loader produced (warnings, include notes), logged once the log is open.
     pub parse_messages: Vec<LogLine>,
+    /// Run in the background: `Some((directory, umask))` unless `nodaemon`.
+    pub daemonize: Option<(Option<PathBuf>, u32)>,
 }
 
 /// Runs the daemon to completion. Returns the process exit status: 0 after a clean shutdown,
@@ -70,6 +72,20 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions) -> i32 {
                 LogLevel::Critical,
                 format!("Server '{section}' running without any HTTP authentication checking"),
             ));
+        }
+    }
+    if let Some((directory, umask)) = &options.daemonize {
+        match daemonize(directory.as_deref(), *umask) {
+            Ok((Forked::Parent, _)) => return 0,
+            Ok((Forked::Daemon, lines)) => {
+                for line in &lines {
+                    log.log(line);
+                }
+            }
+            Err(e) => {
+                eprintln!("Error: could not daemonize: {e}");
+                return 2;
+            }
         }
     }
     let pidfile = match options.pidfile.as_deref().map(Pidfile::write) {

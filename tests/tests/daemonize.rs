@@ -1,0 +1,84 @@
+//! Without `nodaemon`, supervisord detaches ([CFG-CLI-daemon]): the command returns 0 at once,
+//! the daemon's pid is in the pidfile, it serves RPC, and SIGTERM stops it.
+
+use std::process::Command;
+use std::time::Duration;
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use tests::{python_reference, try_wait_until, wait_until, TempDir};
+
+/// Kills the daemon by pid if the test fails midway.
+struct KillOnDrop(Option<i32>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
+}
+
+#[test]
+fn detaches_and_serves_cfg_cli_daemon() {
+    if !python_reference() {
+        return;
+    }
+    let dir = TempDir::new("dmn").expect("temp dir");
+    let d = dir.path().display();
+    let conf = dir.join("supervisord.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[unix_http_server]\nfile={d}/s.sock\n[supervisord]\nlogfile={d}/s.log\npidfile={d}/s.pid\n\
+             childlogdir={d}\ndirectory={d}\n[rpcinterface:supervisor]\n\
+             supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+             [program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n"
+        ),
+    )
+    .expect("write config");
+    let status = Command::new(tests::rust_binary("supervisord"))
+        .arg("-c")
+        .arg(&conf)
+        .status()
+        .expect("supervisord runs");
+    assert!(status.success(), "the foreground process exits 0");
+    let pidfile = dir.join("s.pid");
+    wait_until(Duration::from_secs(10), "the pidfile", || {
+        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
+    });
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .expect("pidfile")
+        .trim()
+        .parse()
+        .expect("a pid");
+    let mut guard = KillOnDrop(Some(pid));
+    let url = format!("unix://{d}/s.sock");
+    let script = format!(
+        "from supervisor import childutils\n\
+         s = childutils.getRPCInterface({{'SUPERVISOR_SERVER_URL': '{url}'}})\n\
+         print(s.supervisor.getPID(), s.supervisor.getProcessInfo('sleeper')['statename'])"
+    );
+    let answered = try_wait_until(Duration::from_secs(10), || {
+        Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == format!("{pid} RUNNING"))
+    });
+    assert!(answered, "the daemon answers RPC with its own pid");
+    let log = std::fs::read_to_string(dir.join("s.log")).expect("main log");
+    assert!(
+        log.contains("INFO daemonizing the supervisord process"),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("INFO set current directory: '{d}'")),
+        "{log}"
+    );
+    kill(Pid::from_raw(pid), Signal::SIGTERM).expect("signal the daemon");
+    wait_until(Duration::from_secs(15), "the daemon to exit", || {
+        kill(Pid::from_raw(pid), None).is_err()
+    });
+    guard.0 = None;
+    assert!(!pidfile.exists(), "pidfile removed at clean exit");
+}
