@@ -113,7 +113,7 @@ fn model(dir: &Path, programs: Vec<ProgramModel>, buffer_size: usize) -> DaemonM
 
 struct Running {
     ctl: mpsc::UnboundedSender<Control>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<supervisor_core::daemon::supervisor::Ended>>,
     dir: PathBuf,
 }
 

@@ -235,11 +235,20 @@ mod pipes {
         waitpid(Pid::from_raw(s.pid as i32), None).expect("reap");
         let (ftx, mut failed) = mpsc::unbounded_channel();
         let stdin = spawn_writer(s.stdin.expect("a stdin pipe"), 7u32, ftx).expect("writer");
-        stdin.send(Bytes::from_static(b"event")).expect("send");
-        let f = tokio::time::timeout(Duration::from_secs(10), failed.recv())
-            .await
-            .expect("failure within 10 s")
-            .expect("report");
+        // A concurrent fork in another test thread can hold the read end for a moment (until
+        // its exec closes it), so keep writing until the failure is reported.
+        let f = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let _ = stdin.send(Bytes::from_static(b"event"));
+                tokio::select! {
+                    f = failed.recv() => return f,
+                    () = tokio::time::sleep(Duration::from_millis(20)) => {}
+                }
+            }
+        })
+        .await
+        .expect("failure within 10 s")
+        .expect("report");
         assert_eq!((f.id, &f.unsent[..]), (7, &b"event"[..]));
     }
 }

@@ -3,3 +3,4 @@
 mod daemonize;
 mod fcgi;
 mod harness;
+mod restart;

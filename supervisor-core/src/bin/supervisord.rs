@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use supervisor_core::config::cli::{search_paths, Cli, USAGE};
 use supervisor_core::config::{load, LoadedConfig};
-use supervisor_core::daemon::startup::run_daemon;
+use supervisor_core::daemon::startup::{run_daemon, RunOutcome};
 
 fn usage_error(argv0: &str, message: &str) -> ExitCode {
     eprintln!("Error: {message}");
@@ -52,21 +52,28 @@ fn main() -> ExitCode {
             }
         }
     };
-    let config = match load(&path, &cli.overrides) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("Error: {e}");
+    let mut first = true;
+    loop {
+        let config = match load(&path, &cli.overrides) {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("Error: {e}");
+                }
+                eprintln!("For help, use {argv0} -h");
+                return ExitCode::from(2);
             }
-            eprintln!("For help, use {argv0} -h");
-            return ExitCode::from(2);
+        };
+        if cli.check {
+            print_check(&path, &config);
+            return ExitCode::SUCCESS;
         }
-    };
-    if cli.check {
-        print_check(&path, &config);
-        return ExitCode::SUCCESS;
+        // A restart re-reads the same file, in the same process ([PROC-SUPD-restart]).
+        match run_daemon(config.model, config.options, first) {
+            RunOutcome::Exit(code) => return ExitCode::from(code as u8),
+            RunOutcome::Restart => first = false,
+        }
     }
-    ExitCode::from(run_daemon(config.model, config.options) as u8)
 }
 
 /// `--check`: the effective programs with their expanded names and key options.

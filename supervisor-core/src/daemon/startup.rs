@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::lifecycle::{daemonize, set_rlimits, Forked, Pidfile};
 use super::model::{DaemonModel, ServerModel};
-use super::supervisor::run;
+use super::supervisor::{run, Ended};
 use crate::log_level::{LogLevel, LogLine};
 use crate::logging::MainLog;
 
@@ -28,21 +28,45 @@ pub struct DaemonOptions {
     pub daemonize: Option<(Option<PathBuf>, u32)>,
 }
 
-/// Runs the daemon to completion. Returns the process exit status: 0 after a clean shutdown,
-/// 2 when it could not start (a message was printed to stderr), as 4.3 does.
-pub fn run_daemon(model: DaemonModel, options: DaemonOptions) -> i32 {
-    let infos = match set_rlimits(options.minfds, options.minprocs) {
-        Ok(infos) => infos,
-        Err(msg) => {
-            eprintln!("Error: {msg}");
-            return 2;
+/// How a daemon run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Exit with this status: 0 after a clean shutdown, 2 when it could not start (a message
+    /// was printed to stderr), as 4.3 does.
+    Exit(i32),
+    /// Restart: the caller re-reads the config and calls [`run_daemon`] again, in the same
+    /// process ([PROC-SUPD-restart]).
+    Restart,
+}
+
+/// Runs the daemon until it shuts down or asks for a restart. `first` is false on restarts:
+/// rlimits are only set and the process only daemonizes on the first start.
+pub fn run_daemon(model: DaemonModel, options: DaemonOptions, first: bool) -> RunOutcome {
+    let outcome = run_once(model, options, first);
+    match outcome {
+        Ok(Ended::Restart) => RunOutcome::Restart,
+        Ok(Ended::Shutdown) => RunOutcome::Exit(0),
+        Err(code) => RunOutcome::Exit(code),
+    }
+}
+
+fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<Ended, i32> {
+    let infos = if first {
+        match set_rlimits(options.minfds, options.minprocs) {
+            Ok(infos) => infos,
+            Err(msg) => {
+                eprintln!("Error: {msg}");
+                return Err(2);
+            }
         }
+    } else {
+        Vec::new()
     };
     let mut log = match MainLog::open(&model.main_log, model.loglevel, model.echo_log) {
         Ok(log) => log,
         Err(e) => {
             eprintln!("Error: cannot open the main log: {e}");
-            return 2;
+            return Err(2);
         }
     };
     if nix::unistd::geteuid().is_root() {
@@ -74,9 +98,9 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions) -> i32 {
             ));
         }
     }
-    if let Some((directory, umask)) = &options.daemonize {
+    if let Some((directory, umask)) = options.daemonize.as_ref().filter(|_| first) {
         match daemonize(directory.as_deref(), *umask) {
-            Ok((Forked::Parent, _)) => return 0,
+            Ok((Forked::Parent, _)) => return Ok(Ended::Shutdown),
             Ok((Forked::Daemon, lines)) => {
                 for line in &lines {
                     log.log(line);
@@ -84,7 +108,7 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions) -> i32 {
             }
             Err(e) => {
                 eprintln!("Error: could not daemonize: {e}");
-                return 2;
+                return Err(2);
             }
         }
     }
@@ -107,7 +131,7 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions) -> i32 {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Error: cannot start the runtime: {e}");
-            return 2;
+            return Err(2);
         }
     };
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
@@ -115,11 +139,8 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions) -> i32 {
     if let Some(p) = pidfile {
         let _ = p.remove();
     }
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            2
-        }
-    }
+    result.map_err(|e| {
+        eprintln!("Error: {e}");
+        2
+    })
 }

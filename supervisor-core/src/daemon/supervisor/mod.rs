@@ -127,8 +127,20 @@ struct Supervisor {
     pending: Vec<rpc::Pending>,
     /// `supervisor.shutdown` was called.
     shutdown_requested: bool,
+    /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
+    restart_requested: bool,
     /// `[fcgi-program:x]` listening sockets, one per distinct socket ([CFG-FCGI-runtime]).
     fcgi_sockets: HashMap<super::model::FcgiSocket, Arc<std::os::fd::OwnedFd>>,
+}
+
+/// Why the supervisor task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// SIGTERM/SIGINT/SIGQUIT or `supervisor.shutdown`: exit.
+    Shutdown,
+    /// SIGHUP or `supervisor.restart`: re-read the config and start again in the same
+    /// process ([PROC-SUPD-restart]).
+    Restart,
 }
 
 /// Runs the daemon until it has shut down. Must be called inside a tokio runtime; installs the
@@ -138,7 +150,7 @@ pub async fn run(
     log: MainLog,
     control_tx: mpsc::UnboundedSender<Control>,
     mut control: mpsc::UnboundedReceiver<Control>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Ended> {
     let mut socket_files = Vec::new();
     for server in &model.servers {
         let (listener, options) = match server {
@@ -193,6 +205,11 @@ pub async fn run(
         }
     }
     sup.log_counters();
+    let ended = if sup.restart_requested {
+        Ended::Restart
+    } else {
+        Ended::Shutdown
+    };
     for path in socket_files {
         let _ = std::fs::remove_file(path);
     }
@@ -201,7 +218,7 @@ pub async fn run(
             let _ = std::fs::remove_file(path);
         }
     }
-    Ok(())
+    Ok(ended)
 }
 
 fn sort_key(p: &ProgramModel) -> (i32, String, i32, String) {
@@ -279,6 +296,7 @@ impl Supervisor {
             fail_tx,
             pending: Vec::new(),
             shutdown_requested: false,
+            restart_requested: false,
             fcgi_sockets: HashMap::new(),
         }
     }
@@ -681,7 +699,10 @@ impl Supervisor {
             DaemonSignal::Exit(_) => self.begin_shutdown(now),
             // Restart is a shutdown followed by a fresh start by the caller (the binary
             // re-reads the config); the task itself stops here.
-            DaemonSignal::Restart if !shutting_down => self.begin_shutdown(now),
+            DaemonSignal::Restart if !shutting_down => {
+                self.restart_requested = true;
+                self.begin_shutdown(now);
+            }
             DaemonSignal::Restart => {}
             DaemonSignal::ReopenLogs => {
                 self.line(LogLevel::Info, "supervisord logreopen");

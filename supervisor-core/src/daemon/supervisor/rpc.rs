@@ -37,6 +37,7 @@ pub const METHODS: &[&str] = &[
     "supervisor.readProcessLog",
     "supervisor.readProcessStderrLog",
     "supervisor.readProcessStdoutLog",
+    "supervisor.restart",
     "supervisor.sendProcessStdin",
     "supervisor.sendRemoteCommEvent",
     "supervisor.shutdown",
@@ -434,6 +435,11 @@ impl Supervisor {
             }
             "supervisor.shutdown" => {
                 self.shutdown_requested = true;
+                Ok(Value::Bool(true))
+            }
+            "supervisor.restart" => {
+                self.shutdown_requested = true;
+                self.restart_requested = true;
                 Ok(Value::Bool(true))
             }
             "supervisor.readLog" | "supervisor.readMainLog" => {
