@@ -512,3 +512,45 @@ fn fuzz_seeds_replay() {
     }
     assert!(n >= 3);
 }
+
+/// Sizes that would make the loader allocate without bound are refused with
+/// a clear error (fuzz finding: `numprocs=000…8198552921648689608`).
+/// 4.3 hangs on both; see COMPATIBILITY.md ([CFG-PROG-numprocs], [CFG-EXP-syntax]).
+#[test]
+fn hostile_sizes_are_refused() {
+    let cases = [
+        (
+            "[supervisord]\n[program:a]\ncommand=/bin/cat\nnumprocs=0008198552921648689608\nprocess_name=%(program_name)s_%(process_num)d\n",
+            "numprocs: got 8198552921648689608; at most 65536 processes per section are supported",
+        ),
+        (
+            "[supervisord]\n[program:a]\ncommand=/bin/cat\nnumprocs=2\nnumprocs_start=9223372036854775807\nprocess_name=%(program_name)s_%(process_num)d\n",
+            "numprocs_start + numprocs overflows",
+        ),
+        (
+            "[supervisord]\n[program:a]\ncommand=/bin/cat\nprocess_name=%(program_name)999999999s\n",
+            "format width 999999999 is too large (at most 4096)",
+        ),
+    ];
+    for (text, want) in cases {
+        let err = supervisor_core::config::load_text(
+            Path::new("/nonexistent/s.conf"),
+            text,
+            &Overrides::default(),
+        )
+        .expect_err(text);
+        let msgs: Vec<String> = err.iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter().any(|m| m.contains(want)),
+            "{text}: got {msgs:?}"
+        );
+    }
+    // The largest accepted section still loads.
+    let ok = supervisor_core::config::load_text(
+        Path::new("/nonexistent/s.conf"),
+        "[supervisord]\n[program:a]\ncommand=/bin/cat\nnumprocs=65536\nprocess_name=%(program_name)s_%(process_num)05d\n",
+        &Overrides::default(),
+    )
+    .expect("65536 processes load");
+    assert_eq!(ok.model.programs.len(), 65536);
+}

@@ -89,19 +89,31 @@ pub fn expand(raw: &str, names: &Expansions, option: &str) -> Result<String, Str
                 )));
             }
         };
-        pad(&mut out, &text, &flags, &width);
+        pad(&mut out, &text, &flags, &width).map_err(bad)?;
         rest = &after_paren[close + 1 + consumed..];
     }
     out.push_str(rest);
     Ok(out)
 }
 
-fn pad(out: &mut String, text: &str, flags: &str, width: &str) {
-    let width: usize = width
-        .split('.')
-        .next()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(0);
+/// The widest field a format may ask for; wider ones are refused rather than
+/// allocated (a `%(x)999999999d` in a hostile config must not exhaust memory).
+const MAX_WIDTH: usize = 4096;
+
+fn pad(out: &mut String, text: &str, flags: &str, width: &str) -> Result<(), String> {
+    let digits = width.split('.').next().unwrap_or("");
+    let width: usize = if digits.is_empty() {
+        0
+    } else {
+        match digits.parse() {
+            Ok(w) if w <= MAX_WIDTH => w,
+            _ => {
+                return Err(format!(
+                    "format width {digits} is too large (at most {MAX_WIDTH})"
+                ))
+            }
+        }
+    };
     let len = text.chars().count();
     if len >= width {
         out.push_str(text);
@@ -113,6 +125,7 @@ fn pad(out: &mut String, text: &str, flags: &str, width: &str) {
     } else {
         let _ = write!(out, "{}{text}", " ".repeat(width - len));
     }
+    Ok(())
 }
 
 #[cfg(test)]

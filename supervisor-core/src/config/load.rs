@@ -19,6 +19,12 @@ use crate::pool::PoolSettings;
 use crate::process::{AutoRestart, ProcessParams};
 use crate::signal::Signal;
 
+/// The most processes one `[program:x]` section may ask for with `numprocs`.
+///
+/// 4.3 has no limit and hangs building a huge list; we refuse with an error
+/// (see COMPATIBILITY.md, [CFG-PROG-numprocs]).
+pub const MAX_NUMPROCS: i64 = 65_536;
+
 /// The only result handler a Rust daemon can run ([EV-RH-contract]).
 const DEFAULT_RESULT_HANDLER: &str = "supervisor.dispatchers:default_handler";
 /// The only RPC interface factory ([CFG-RPCI-main]).
@@ -603,6 +609,24 @@ pub fn load_text(
             }
             let numprocs = ctx.get(s, "numprocs", 1, &early, values::integer);
             let numprocs_start = ctx.get(s, "numprocs_start", 0, &early, values::integer);
+            if numprocs > MAX_NUMPROCS {
+                ctx.err(
+                    s,
+                    s.get("numprocs"),
+                    format!("numprocs: got {numprocs}; at most {MAX_NUMPROCS} processes per section are supported"),
+                );
+                continue;
+            }
+            let Some(numprocs_end) = numprocs_start.checked_add(numprocs.max(0)) else {
+                ctx.err(
+                    s,
+                    s.get("numprocs_start"),
+                    format!(
+                        "numprocs_start: got {numprocs_start}; numprocs_start + numprocs overflows"
+                    ),
+                );
+                continue;
+            };
             let user = ctx.get(s, "user", None, &early, |v| run_as(v).map(Some));
             let umask = ctx.get(s, "umask", None, &early, |v| values::octal(v).map(Some));
             let template = s
@@ -780,7 +804,7 @@ pub fn load_text(
             } else {
                 None
             };
-            for num in numprocs_start..numprocs_start + numprocs.max(0) {
+            for num in numprocs_start..numprocs_end {
                 let mut late = early.clone();
                 late.insert("process_num".into(), ExpValue::Int(num));
                 late.insert("numprocs".into(), ExpValue::Int(numprocs));
