@@ -41,6 +41,7 @@ fn program(name: &str, argv: &[&str], dir: &Path) -> ProgramModel {
         group_priority: 999,
         priority: 999,
         argv: argv.iter().map(|s| s.to_string()).collect(),
+        command: argv.join(" "),
         environment: Vec::new(),
         directory: None,
         umask: None,
@@ -149,6 +150,7 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
         }],
+        source: None,
     };
     let log = MainLog::open(&model.main_log, model.loglevel, false).expect("main log");
     let (ctl, rx) = mpsc::unbounded_channel();

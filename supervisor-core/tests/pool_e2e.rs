@@ -68,6 +68,7 @@ fn listener(mode: &str, out: &Path, numprocs: usize) -> Vec<ProgramModel> {
                 group_priority: -1,
                 priority: -1,
                 argv: vec!["python3".into(), "-c".into(), LISTENER.into()],
+                command: "python3 -c LISTENER".into(),
                 environment: vec![
                     ("MODE".into(), mode.into()),
                     ("OUT".into(), out.display().to_string()),
@@ -108,6 +109,7 @@ fn model(dir: &Path, programs: Vec<ProgramModel>, buffer_size: usize) -> DaemonM
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
         }],
+        source: None,
     }
 }
 

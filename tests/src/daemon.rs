@@ -123,6 +123,30 @@ impl Daemon {
         Ok(text)
     }
 
+    /// Runs Python's `supervisorctl -c <this daemon's config> args...` (4.3, from pip) and
+    /// returns its stdout and exit code.
+    pub fn ctl(&self, args: &[&str]) -> io::Result<(String, i32)> {
+        let out = Command::new("supervisorctl")
+            .arg("-c")
+            .arg(self.dir.join("supervisord.conf"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()?;
+        self.remember_pids();
+        Ok((
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.code().unwrap_or(-1),
+        ))
+    }
+
+    /// Replaces the `sections` part of the config file (for `reread`/`update` scenarios).
+    pub fn rewrite_sections(&self, sections: &str, loglevel: &str) -> io::Result<()> {
+        std::fs::write(
+            self.dir.join("supervisord.conf"),
+            config_text(self.dir.path(), sections, loglevel),
+        )
+    }
+
     fn remember_pids(&self) {
         let script = format!(
             "from supervisor import childutils\n\

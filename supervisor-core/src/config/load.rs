@@ -716,6 +716,7 @@ pub fn load_text(
                             ),
                         ));
                 }
+                let auto = matches!(logfile, Some(LogName::Auto) | None);
                 let path = match logfile {
                     Some(LogName::Auto) | None => Some(childlogdir_path.join(format!(
                         "{proc_name}-{ch}---{identifier}-{}.log",
@@ -737,6 +738,7 @@ pub fn load_text(
                     capture_maxbytes: capture.max(0) as usize,
                     events_enabled: events,
                     syslog,
+                    auto,
                 }
             };
             let fcgi_socket = if kind == "fcgi-program" {
@@ -856,6 +858,7 @@ pub fn load_text(
                         messages.push(LogLine::new(LogLevel::Warn, format!("For [{}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored", s.name)));
                     }
                     stderr.logfile = None;
+                    stderr.auto = false;
                 }
                 let mut params = ProcessParams::new(&proc_name, &gname);
                 params.autostart = autostart;
@@ -872,6 +875,7 @@ pub fn load_text(
                     group_priority,
                     priority,
                     argv,
+                    command: cmd,
                     environment: env,
                     directory,
                     umask,
@@ -934,6 +938,10 @@ pub fn load_text(
             programs,
             servers,
             pools,
+            source: Some(crate::daemon::model::ConfigSource {
+                path: path.to_owned(),
+                overrides: overrides.clone(),
+            }),
         },
         options: DaemonOptions {
             minfds: minfds.max(0) as u64,

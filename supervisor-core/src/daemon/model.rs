@@ -45,6 +45,9 @@ pub struct ChannelModel {
     pub events_enabled: bool,
     /// `*_syslog` (or the deprecated `*_logfile=syslog`): also send lines to syslog.
     pub syslog: bool,
+    /// The log file is an AUTO name made up in `childlogdir` (`getAllConfigInfo` shows
+    /// `auto` for it until it is in use; a re-read does not count a new AUTO name as a change).
+    pub auto: bool,
 }
 
 /// The listening socket of an `[fcgi-program:x]` group ([CFG-FCGI-keys]): created by the
@@ -84,6 +87,8 @@ pub struct ProgramModel {
     pub priority: i32,
     /// The command, already split.
     pub argv: Vec<String>,
+    /// The command line as configured, after expansion (what `getAllConfigInfo` shows).
+    pub command: String,
     /// `environment=` of the program.
     pub environment: Vec<(String, String)>,
     /// `directory=`.
@@ -131,4 +136,16 @@ pub struct DaemonModel {
     /// Event-listener pools; their listener processes are the programs whose `pool` points
     /// here, in dispatch order.
     pub pools: Vec<PoolSettings>,
+    /// The file this model was loaded from and the command-line overrides applied, so
+    /// `reloadConfig` can read it again; `None` for a model built in code.
+    pub source: Option<ConfigSource>,
+}
+
+/// Where a [`DaemonModel`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigSource {
+    /// The main configuration file.
+    pub path: PathBuf,
+    /// The command-line values that override the file.
+    pub overrides: crate::config::Overrides,
 }

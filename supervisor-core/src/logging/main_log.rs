@@ -75,6 +75,15 @@ impl MainLog {
         }
     }
 
+    /// Deletes the file and starts a new one (`supervisor.clearLog`, [RPC-supervisor.clearLog]).
+    /// `Ok(false)` when there is no log file to clear.
+    pub fn clear(&mut self) -> io::Result<bool> {
+        match &mut self.file {
+            Some(f) => f.clear().map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// Reopens the file (SIGUSR2).
     pub fn reopen(&mut self) -> io::Result<()> {
         match &mut self.file {

@@ -112,6 +112,11 @@ impl Pool {
         &self.settings.name
     }
 
+    /// The settings it was made with.
+    pub fn settings(&self) -> &PoolSettings {
+        &self.settings
+    }
+
     /// Its subscriptions.
     pub fn events(&self) -> EventMask {
         self.settings.events

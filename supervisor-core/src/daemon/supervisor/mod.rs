@@ -2,6 +2,8 @@
 //! messages (reaped children, pipe data, signals, control requests) and deadlines; the pure
 //! machines ([`Process`], [`Pool`], [`EventBus`]) decide; this module does what they ask.
 
+mod config_rpc;
+mod methods;
 mod rpc;
 
 use std::collections::HashMap;
@@ -97,6 +99,27 @@ struct Slot {
     listener: Option<(usize, usize)>,
     /// Start again once stopped (a listener recovering from UNKNOWN).
     restart_when_stopped: bool,
+    /// Its group was removed (`removeProcessGroup`): the slot is kept so indices stay
+    /// valid, but it is no longer part of the daemon.
+    removed: bool,
+}
+
+impl Slot {
+    fn new(model: ProgramModel, listener: Option<(usize, usize)>) -> Slot {
+        Slot {
+            machine: Process::new(model.params.clone()),
+            model,
+            generation: 0,
+            stdin: None,
+            stdout: None,
+            stderr: None,
+            stdout_log: None,
+            stderr_log: None,
+            listener,
+            restart_when_stopped: false,
+            removed: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +133,16 @@ enum Phase {
 /// The supervisor task's state.
 struct Supervisor {
     model: DaemonModel,
+    /// The configuration as last read (at start or by `reloadConfig`): what
+    /// `addProcessGroup` and `getAllConfigInfo` use ([RPC-supervisor.reloadConfig]).
+    config: DaemonModel,
     procs: Vec<Slot>,
     /// Group names in ascending (priority, name) order, with their member indices.
     groups: Vec<(String, Vec<usize>)>,
     pools: Vec<Pool>,
     pool_members: Vec<Vec<usize>>,
+    /// `false` for the pool of a removed group (it is replaced by an inert pool).
+    pool_live: Vec<bool>,
     by_pid: HashMap<u32, usize>,
     bus: EventBus,
     ticks: TickClock,
@@ -252,20 +280,9 @@ impl Supervisor {
                 pool_members[k].push(i);
                 (k, pool_members[k].len() - 1)
             });
-            procs.push(Slot {
-                machine: Process::new(p.params.clone()),
-                model: p.clone(),
-                generation: 0,
-                stdin: None,
-                stdout: None,
-                stderr: None,
-                stdout_log: None,
-                stderr_log: None,
-                listener,
-                restart_when_stopped: false,
-            });
+            procs.push(Slot::new(p.clone(), listener));
         }
-        let pools = model
+        let pools: Vec<Pool> = model
             .pools
             .iter()
             .zip(&pool_members)
@@ -281,6 +298,8 @@ impl Supervisor {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         Supervisor {
+            config: model.clone(),
+            pool_live: vec![true; pools.len()],
             model,
             procs,
             groups,
@@ -323,6 +342,15 @@ impl Supervisor {
                 ),
             }
         }
+    }
+
+    /// Every process of every active group, in start order (group priority, then process
+    /// priority).
+    fn live(&self) -> Vec<usize> {
+        self.groups
+            .iter()
+            .flat_map(|(_, members)| members.iter().copied())
+            .collect()
     }
 
     fn line(&mut self, level: LogLevel, message: impl Into<String>) {
@@ -730,6 +758,7 @@ impl Supervisor {
                 let states = self
                     .procs
                     .iter()
+                    .filter(|s| !s.removed)
                     .map(|s| {
                         (
                             s.model.params.name.clone(),
@@ -745,7 +774,9 @@ impl Supervisor {
                 let counters = self
                     .pools
                     .iter()
-                    .map(|p| (p.name().to_owned(), *p.counters()))
+                    .zip(&self.pool_live)
+                    .filter(|(_, live)| **live)
+                    .map(|(p, _)| (p.name().to_owned(), *p.counters()))
                     .collect();
                 let _ = reply.send(counters);
             }
@@ -856,7 +887,9 @@ impl Supervisor {
         let lines: Vec<String> = self
             .pools
             .iter()
-            .map(|p| {
+            .zip(&self.pool_live)
+            .filter(|(_, live)| **live)
+            .map(|(p, _)| {
                 let c = p.counters();
                 format!(
                     "pool {} events: {} accepted, {} delivered, {} rejected, {} rebuffered, {} dropped, {} left queued",

@@ -11,6 +11,7 @@ use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
 use event_proto::{EventType, Payload, ProcessState, Text};
 use tokio::sync::oneshot;
 
+use super::methods::{find, METHODS};
 use super::{Phase, Supervisor};
 use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
@@ -20,42 +21,6 @@ use crate::signal::Signal;
 
 /// The package version we report (`getSupervisorVersion`): the 4.3 API we implement.
 pub const SUPERVISOR_VERSION: &str = "4.3.0";
-
-/// Every method this daemon publishes (sorted, as `system.listMethods` returns them).
-pub const METHODS: &[&str] = &[
-    "supervisor.getAPIVersion",
-    "supervisor.getAllProcessInfo",
-    "supervisor.getIdentification",
-    "supervisor.getPID",
-    "supervisor.getPoolCounters",
-    "supervisor.getProcessInfo",
-    "supervisor.getState",
-    "supervisor.getSupervisorVersion",
-    "supervisor.getVersion",
-    "supervisor.readLog",
-    "supervisor.readMainLog",
-    "supervisor.readProcessLog",
-    "supervisor.readProcessStderrLog",
-    "supervisor.readProcessStdoutLog",
-    "supervisor.restart",
-    "supervisor.sendProcessStdin",
-    "supervisor.sendRemoteCommEvent",
-    "supervisor.shutdown",
-    "supervisor.signalAllProcesses",
-    "supervisor.signalProcess",
-    "supervisor.signalProcessGroup",
-    "supervisor.startAllProcesses",
-    "supervisor.startProcess",
-    "supervisor.startProcessGroup",
-    "supervisor.stopAllProcesses",
-    "supervisor.stopProcess",
-    "supervisor.stopProcessGroup",
-    "supervisor.tailProcessLog",
-    "supervisor.tailProcessStderrLog",
-    "supervisor.tailProcessStdoutLog",
-    "system.listMethods",
-    "system.multicall",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WaitFor {
@@ -152,7 +117,7 @@ impl Supervisor {
         };
         let wait = arg_bool(p, wait_arg, true);
         let targets = if wait_arg == 0 {
-            Ok((0..self.procs.len()).collect::<Vec<_>>())
+            Ok(self.live())
         } else {
             match arg_str(p, 0) {
                 Ok(name) => self.lookup(name, call.method.ends_with("Group")),
@@ -260,10 +225,14 @@ impl Supervisor {
             NameSpec::parse(name)
         };
         let found: Vec<usize> = match &spec {
-            NameSpec::Group(g) => (0..self.procs.len())
+            NameSpec::Group(g) => self
+                .live()
+                .into_iter()
                 .filter(|&i| self.procs[i].model.params.group == *g)
                 .collect(),
-            NameSpec::Process { group, process } => (0..self.procs.len())
+            NameSpec::Process { group, process } => self
+                .live()
+                .into_iter()
                 .filter(|&i| {
                     let p = &self.procs[i].model.params;
                     p.group == *group && p.name == *process
@@ -318,6 +287,22 @@ impl Supervisor {
             ProcessState::Backoff | ProcessState::Fatal => Err(Fault::SpawnError(name)),
             _ => Ok(()),
         }
+    }
+
+    /// Deletes and reopens a process's log files; nothing to do unless it is running
+    /// ([RPC-supervisor.clearProcessLogs], [LOG-CHILD-clear]).
+    fn clear_process_logs(&mut self, i: usize) -> std::io::Result<()> {
+        let slot = &mut self.procs[i];
+        if slot.machine.pid() == 0 {
+            return Ok(());
+        }
+        for log in [slot.stdout_log.as_mut(), slot.stderr_log.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            log.clear()?;
+        }
+        Ok(())
     }
 
     fn rpc_stop(&mut self, i: usize, now: Now) -> Result<(), Fault> {
@@ -390,7 +375,7 @@ impl Supervisor {
                 Ok(self.process_info(i, now.wall))
             }
             "supervisor.getAllProcessInfo" => {
-                let mut order: Vec<usize> = (0..self.procs.len()).collect();
+                let mut order = self.live();
                 order.sort_by(|&a, &b| {
                     let (x, y) = (&self.procs[a].model.params, &self.procs[b].model.params);
                     (&x.group, &x.name).cmp(&(&y.group, &y.name))
@@ -472,7 +457,9 @@ impl Supervisor {
             "supervisor.getPoolCounters" => Ok(Value::Array(
                 self.pools
                     .iter()
-                    .map(|pool| {
+                    .zip(&self.pool_live)
+                    .filter(|(_, live)| **live)
+                    .map(|(pool, _)| {
                         let c = pool.counters();
                         Value::structure([
                             ("name", Value::from(pool.name())),
@@ -488,8 +475,55 @@ impl Supervisor {
                     .collect(),
             )),
             "system.listMethods" => Ok(Value::Array(
-                METHODS.iter().map(|m| Value::from(*m)).collect(),
+                METHODS.iter().map(|m| Value::from(m.name)).collect(),
             )),
+            "system.methodSignature" => {
+                let doc = find(arg_str(p, 0)?).ok_or(Fault::SignatureUnsupported)?;
+                Ok(Value::Array(
+                    doc.signature.iter().map(|t| Value::from(*t)).collect(),
+                ))
+            }
+            "system.methodHelp" => {
+                let doc = find(arg_str(p, 0)?).ok_or(Fault::SignatureUnsupported)?;
+                Ok(Value::from(doc.help))
+            }
+            "supervisor.reloadConfig" => self.reload_config(),
+            "supervisor.addProcessGroup" => self.add_group(arg_str(p, 0)?, now),
+            "supervisor.removeProcessGroup" => self.remove_group(arg_str(p, 0)?),
+            "supervisor.getAllConfigInfo" => Ok(self.all_config_info()),
+            "supervisor.clearLog" => match self.log.clear() {
+                Ok(true) => {
+                    self.line(crate::log_level::LogLevel::Info, "reopening log file");
+                    Ok(Value::Bool(true))
+                }
+                Ok(false) => Err(Fault::NoFile(String::new())),
+                Err(e) => Err(Fault::Failed(e.to_string())),
+            },
+            "supervisor.clearProcessLogs" | "supervisor.clearProcessLog" => {
+                let name = arg_str(p, 0)?;
+                let i = self.one(name)?;
+                self.clear_process_logs(i)
+                    .map(|()| Value::Bool(true))
+                    .map_err(|e| Fault::Failed(format!("{name}: {e}")))
+            }
+            "supervisor.clearAllProcessLogs" => {
+                let mut order = self.live();
+                order.sort_by(|&a, &b| {
+                    let (x, y) = (&self.procs[a].model.params, &self.procs[b].model.params);
+                    (&x.group, &x.name).cmp(&(&y.group, &y.name))
+                });
+                let statuses = order
+                    .into_iter()
+                    .map(|i| {
+                        let result = self.clear_process_logs(i).map_err(|e| {
+                            Fault::Failed(format!("{}: {e}", self.procs[i].model.params.name))
+                        });
+                        let m = &self.procs[i].model.params;
+                        status(&m.name, &m.group, &result)
+                    })
+                    .collect();
+                Ok(Value::Array(statuses))
+            }
             "system.multicall" => self.multicall(p, now),
             _ => Err(Fault::UnknownMethod),
         }
@@ -562,7 +596,7 @@ impl Supervisor {
     fn rpc_signal(&mut self, call: &MethodCall, now: Now) -> Outcome {
         let p = &call.params;
         let (targets, sig_arg, single) = match call.method.as_str() {
-            "supervisor.signalAllProcesses" => ((0..self.procs.len()).collect(), 0, false),
+            "supervisor.signalAllProcesses" => (self.live(), 0, false),
             "supervisor.signalProcessGroup" => (self.lookup(arg_str(p, 0)?, true)?, 1, false),
             _ => {
                 let name = arg_str(p, 0)?;
