@@ -2,6 +2,7 @@
 
 mod ctl_groups;
 mod daemonize;
+mod events_diff;
 mod fcgi;
 mod harness;
 mod restart;
