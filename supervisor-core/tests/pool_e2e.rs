@@ -23,7 +23,7 @@ static ONE_DAEMON_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A listener driven by $MODE: `ok` answers OK; `fail-first` answers FAIL to the first
 /// event; `garbage-first` writes garbage instead of its first READY after receiving an event;
-/// `slow` sleeps 0.3 s per event; `pieces` writes READY one byte at a time. Every event
+/// `crash-first` exits while BUSY with its first event; `slow` sleeps 0.3 s per event; `pieces` writes READY one byte at a time. Every event
 /// received is appended to $OUT as `<pid> <serial> <poolserial> <eventname> <payload>`.
 const LISTENER: &str = r#"
 import os, sys, time
@@ -50,6 +50,9 @@ while True:
     if first and mode == 'fail-first':
         open(state, 'w').close(); first = False
         w('RESULT 4\nFAIL'); w('READY\n'); continue
+    if first and mode == 'crash-first':
+        open(state, 'w').close()
+        os._exit(3)
     if first and mode == 'garbage-first':
         open(state, 'w').close(); first = False
         w('this is not the protocol\n'); continue
@@ -233,6 +236,41 @@ fn fail_is_redelivered_with_the_same_serials_ev_lst_busy_fail() {
             (c.delivered, c.rejected, c.rebuffered, c.dropped),
             (1, 1, 1, 0)
         );
+        r.stop().await;
+    });
+}
+
+#[test]
+fn crash_while_busy_is_redelivered_to_the_restarted_listener_ev_lst_busy_exit() {
+    let _one = ONE_DAEMON_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if !python_has("import sys") {
+        return;
+    }
+    runtime().block_on(async {
+        let dir = temp_dir("crash");
+        let out = dir.join("events.txt");
+        let r = Running::start(model(&dir, listener("crash-first", &out, 1), 10), dir);
+        ready(&r, 1).await;
+        r.remote("x").await;
+        r.wait("the redelivery to a new instance", |r| {
+            r.received().len() >= 2
+        })
+        .await;
+        let got = r.received();
+        assert_ne!(got[0][0], got[1][0], "a different listener process");
+        assert_eq!(
+            (&got[0][1], &got[0][2], &got[0][4]),
+            (&got[1][1], &got[1][2], &got[1][4]),
+            "the same event, serial and poolserial"
+        );
+        r.wait("the acknowledgement", |r| {
+            r.main_log().contains("lst_0: BUSY -> ACKNOWLEDGED")
+        })
+        .await;
+        let c = r.counters().await;
+        assert_eq!((c.delivered, c.rebuffered, c.dropped), (1, 1, 0));
         r.stop().await;
     });
 }
