@@ -23,7 +23,8 @@ static ONE_DAEMON_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A listener driven by $MODE: `ok` answers OK; `fail-first` answers FAIL to the first
 /// event; `garbage-first` writes garbage instead of its first READY after receiving an event;
-/// `crash-first` exits while BUSY with its first event; `slow` sleeps 0.3 s per event; `pieces` writes READY one byte at a time. Every event
+/// `crash-first` exits while BUSY with its first event; `chaos` exits while BUSY (3 %) or
+/// answers FAIL (10 %) at random and records only the events it acknowledges; `slow` sleeps 0.3 s per event; `pieces` writes READY one byte at a time. Every event
 /// received is appended to $OUT as `<pid> <serial> <poolserial> <eventname> <payload>`.
 const LISTENER: &str = r#"
 import os, sys, time
@@ -43,6 +44,13 @@ while True:
         break
     h = dict(t.split(':', 1) for t in line.split())
     payload = sys.stdin.read(int(h['len']))
+    if mode == 'chaos':
+        import random
+        roll = random.random()
+        if roll < 0.03:
+            os._exit(3)
+        if roll < 0.13:
+            w('RESULT 4\nFAIL'); w('READY\n'); continue
     out.write('%d %s %s %s %s\n' % (os.getpid(), h['serial'], h['poolserial'], h['eventname'], payload.replace('\n', '|')))
     out.flush()
     if mode == 'slow':
@@ -92,6 +100,15 @@ fn listener(mode: &str, out: &Path, numprocs: usize) -> Vec<ProgramModel> {
 }
 
 fn model(dir: &Path, programs: Vec<ProgramModel>, buffer_size: usize) -> DaemonModel {
+    model_for(dir, programs, buffer_size, "REMOTE_COMMUNICATION")
+}
+
+fn model_for(
+    dir: &Path,
+    programs: Vec<ProgramModel>,
+    buffer_size: usize,
+    events: &str,
+) -> DaemonModel {
     DaemonModel {
         identifier: "supervisor".into(),
         main_log: MainLogTarget::File {
@@ -107,7 +124,7 @@ fn model(dir: &Path, programs: Vec<ProgramModel>, buffer_size: usize) -> DaemonM
         programs,
         pools: vec![PoolSettings {
             name: "lst".into(),
-            events: EventMask::parse_list("REMOTE_COMMUNICATION").expect("events"),
+            events: EventMask::parse_list(events).expect("events"),
             buffer_size,
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
@@ -382,6 +399,100 @@ fn ready_in_pieces_and_numprocs_dispatch_ev_proto_partial_ev_pool_choice() {
             (6, 0, 0),
             "READY in pieces is a valid READY"
         );
+        r.stop().await;
+    });
+}
+
+/// Soak (bounded): a program floods PROCESS_LOG_STDOUT events while three listeners FAIL and
+/// crash at random. Every event ends acknowledged exactly once or counted as an overflow
+/// drop: no third fate (issue 5). `SOAK_LINES` sets the flood size (default 2000 lines, one every 2 ms).
+#[test]
+fn flood_with_failing_and_crashing_listeners_loses_nothing_uncounted() {
+    let _one = ONE_DAEMON_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if !python_has("import random") {
+        return;
+    }
+    let lines: u32 = std::env::var("SOAK_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    runtime().block_on(async {
+        let dir = temp_dir("soak");
+        let out = dir.join("events.txt");
+        let mut programs = listener("chaos", &out, 3);
+        let mut params = ProcessParams::new("flood", "flood");
+        params.startsecs = 0;
+        params.autostart = false;
+        params.autorestart = AutoRestart::False;
+        let script = format!(
+            "import sys, time\nfor i in range({lines}):\n    sys.stdout.write('line %d\\n' % i); sys.stdout.flush(); time.sleep(0.002)\n"
+        );
+        programs.push(ProgramModel {
+            params,
+            group_priority: 999,
+            priority: 999,
+            argv: vec!["python3".into(), "-c".into(), script.clone()],
+            command: format!("python3 -c {script}"),
+            environment: Vec::new(),
+            directory: None,
+            umask: None,
+            user: None,
+            redirect_stderr: false,
+            strip_ansi: false,
+            stdout: ChannelModel {
+                events_enabled: true,
+                ..Default::default()
+            },
+            stderr: ChannelModel::default(),
+            pool: None,
+            server_url: None,
+            fcgi_socket: None,
+        });
+        let r = Running::start(
+            model_for(&dir, programs, 50, "PROCESS_LOG_STDOUT"),
+            dir,
+        );
+        ready(&r, 3).await;
+        r.rpc("supervisor.startProcess", vec!["flood".into(), false.into()])
+            .await;
+        r.wait("the flood to end", |_| {
+            std::fs::read_to_string(r.dir.join("supervisord.log"))
+                .unwrap_or_default()
+                .contains("exited: flood")
+        })
+        .await;
+        let mut settled = None;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::time::Instant::now() < deadline {
+            let c = r.counters().await;
+            if c.accepted > 0 && c.accepted == c.delivered + c.dropped {
+                settled = Some(c);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let c = settled.expect("every accepted event delivered or dropped within 60 s");
+        eprintln!("soak: {lines} lines, {c:?}");
+        let acked = r.received();
+        let mut serials: Vec<&str> = acked.iter().map(|e| e[1].as_str()).collect();
+        serials.sort_unstable();
+        let unique = serials.len();
+        serials.dedup();
+        assert_eq!(unique, serials.len(), "no event acknowledged twice");
+        assert_eq!(acked.len() as u64, c.delivered, "acknowledged == delivered");
+        assert!(c.rejected > 0 && c.rebuffered >= c.rejected, "chaos happened: {c:?}");
+        // Every line the program wrote is either in an acknowledged event or the daemon
+        // counted a drop.
+        let seen: usize = acked
+            .iter()
+            .map(|e| e[4].matches("line ").count())
+            .sum();
+        assert!(seen as u64 <= u64::from(lines));
+        if c.dropped == 0 {
+            assert_eq!(seen as u64, u64::from(lines), "no drop counted, so no line lost");
+        }
         r.stop().await;
     });
 }
