@@ -1,6 +1,6 @@
 //! End-to-end pool bench (issue 5): a producer floods PROCESS_LOG_STDOUT events (64-line
 //! chunks) into a pool whose listener is a fast C program; we count events/s delivered and
-//! overflow drops, and measure child-exit → listener-receives-PROCESS_STATE_EXITED latency.
+//! overflow drops (and the same for a minimal C relay, the ceiling), and measure child-exit → listener-receives-PROCESS_STATE_EXITED latency.
 //! Each implementation available runs in the same invocation, so figures are ratios of one run.
 //!
 //! `cargo bench -p benches --bench e2e_pool`; env: `BENCH_SECONDS` (default 10),
@@ -134,6 +134,21 @@ fn exit_latency(which: Implementation, tools: &Path, exits: usize) -> Option<(f6
     Some((pct(0.5), pct(0.99)))
 }
 
+/// The C relay ceiling: the same producer and listener with nothing but a minimal relay
+/// between them; returns events/s delivered.
+fn relay(tools: &Path, numprocs: u32, secs: u64) -> Option<f64> {
+    let out = Command::new(tools.join("relay"))
+        .arg(tools.join("spew"))
+        .arg(tools.join("fast_listener"))
+        .arg(numprocs.to_string())
+        .arg(secs.to_string())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let delivered: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(delivered / secs as f64)
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return; // `cargo test --benches` and criterion-style listing: nothing to do.
@@ -147,6 +162,17 @@ fn main() {
     let tools = TempDir::new("tools").expect("temp dir");
     build_c(tools.path(), "spew");
     build_c(tools.path(), "fast_listener");
+    build_c(tools.path(), "relay");
+    let mut table: Vec<(String, u32, f64)> = Vec::new();
+    for numprocs in [1, 4] {
+        match relay(tools.path(), numprocs, secs) {
+            Some(r) => {
+                println!("C relay ceiling: pool numprocs={numprocs}: {r:.0} events/s");
+                table.push(("relay".into(), numprocs, r));
+            }
+            None => println!("C relay ceiling: pool numprocs={numprocs}: not measured"),
+        }
+    }
     for name in impls.split(',') {
         let which = match name.trim() {
             "python" => Implementation::Python,
@@ -155,10 +181,13 @@ fn main() {
         };
         for numprocs in [1, 4] {
             match throughput(which, tools.path(), numprocs, secs) {
-                Some(t) => println!(
-                    "{name}: pool numprocs={numprocs}: {:.0} PROCESS_LOG events/s delivered, {} dropped on overflow",
-                    t.events_per_sec, t.dropped
-                ),
+                Some(t) => {
+                    println!(
+                        "{name}: pool numprocs={numprocs}: {:.0} PROCESS_LOG events/s delivered, {} dropped on overflow",
+                        t.events_per_sec, t.dropped
+                    );
+                    table.push((name.trim().to_owned(), numprocs, t.events_per_sec));
+                }
                 None => println!("{name}: pool numprocs={numprocs}: not measured"),
             }
         }
@@ -167,6 +196,24 @@ fn main() {
                 "{name}: exit -> PROCESS_STATE_EXITED at listener: median {p50:.1} ms, p99 {p99:.1} ms ({exits} exits)"
             ),
             None => println!("{name}: exit latency: not measured"),
+        }
+    }
+    let get = |who: &str, n: u32| {
+        table
+            .iter()
+            .find(|(w, k, _)| w == who && *k == n)
+            .map(|t| t.2)
+    };
+    for n in [1, 4] {
+        if let (Some(ceiling), Some(py), Some(rs)) =
+            (get("relay", n), get("python", n), get("rust", n))
+        {
+            println!(
+                "numprocs={n}: ours {:.0}% of the relay ceiling (Python {:.0}%), {:.2}x Python",
+                100.0 * rs / ceiling,
+                100.0 * py / ceiling,
+                rs / py
+            );
         }
     }
 }
