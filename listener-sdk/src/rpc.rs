@@ -1,0 +1,444 @@
+//! [`RpcClient`]: XML-RPC calls back into supervisord, found the way `supervisor.childutils`
+//! finds it (`SUPERVISOR_SERVER_URL`, `SUPERVISOR_USERNAME`, `SUPERVISOR_PASSWORD`), over a
+//! unix socket (`unix:///path`) or TCP (`http://host:port`).
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
+use event_proto::ProcessState;
+
+/// The most response bytes read (a `readLog` of a big log is the largest answer).
+const MAX_RESPONSE: usize = 64 << 20;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RpcError {
+    /// `SUPERVISOR_SERVER_URL` is not set (the program is not running under supervisord).
+    #[error("SUPERVISOR_SERVER_URL is not set")]
+    NoServerUrl,
+    /// The URL is neither `unix://...` nor `http://host[:port]`.
+    #[error("unsupported server URL {0:?}")]
+    BadUrl(String),
+    /// Connecting, writing or reading failed.
+    #[error("RPC I/O failed: {0}")]
+    Io(#[from] io::Error),
+    /// The server answered with an HTTP error (401 without valid credentials).
+    #[error("HTTP {status}: {reason}")]
+    Http {
+        /// The status code.
+        status: u16,
+        /// The reason phrase.
+        reason: String,
+    },
+    /// The call failed in supervisord: a fault such as `BAD_NAME` (10).
+    #[error("fault {code}: {string}")]
+    Fault {
+        /// The fault code (supervisor's `Faults`).
+        code: i64,
+        /// The fault string (`BAD_NAME: web`).
+        string: String,
+    },
+    /// The answer was not a valid XML-RPC response, or not of the expected shape.
+    #[error("bad response: {0}")]
+    BadResponse(String),
+}
+
+/// Where the daemon listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A unix socket path.
+    Unix(PathBuf),
+    /// `host:port`.
+    Tcp(String),
+}
+
+impl Endpoint {
+    /// Parses `unix:///path` or `http://host[:port][/...]` (port 80 by default).
+    pub fn parse(url: &str) -> Result<Endpoint, RpcError> {
+        if let Some(path) = url.strip_prefix("unix://") {
+            return Ok(Endpoint::Unix(PathBuf::from(path)));
+        }
+        if let Some(rest) = url.strip_prefix("http://") {
+            let host = rest.split('/').next().unwrap_or("");
+            if host.is_empty() {
+                return Err(RpcError::BadUrl(url.to_owned()));
+            }
+            let host = if host.contains(':') {
+                host.to_owned()
+            } else {
+                format!("{host}:80")
+            };
+            return Ok(Endpoint::Tcp(host));
+        }
+        Err(RpcError::BadUrl(url.to_owned()))
+    }
+}
+
+/// One process as `getProcessInfo` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessInfo {
+    /// `name`.
+    pub name: String,
+    /// `group`.
+    pub group: String,
+    /// `state`, decoded.
+    pub state: Option<ProcessState>,
+    /// `statename`.
+    pub statename: String,
+    /// `pid` (0 when not running).
+    pub pid: u32,
+    /// `start` (epoch seconds).
+    pub start: i64,
+    /// `stop` (epoch seconds).
+    pub stop: i64,
+    /// `now` (the daemon's clock).
+    pub now: i64,
+    /// `exitstatus`.
+    pub exitstatus: i64,
+    /// `spawnerr`.
+    pub spawnerr: String,
+    /// `description` (`pid 42, uptime 0:01:02`).
+    pub description: String,
+    /// `stdout_logfile`.
+    pub stdout_logfile: String,
+    /// `stderr_logfile`.
+    pub stderr_logfile: String,
+}
+
+impl ProcessInfo {
+    /// `group:name` (just `name` when they are equal), as the API takes it.
+    pub fn namespec(&self) -> String {
+        if self.group == self.name {
+            self.name.clone()
+        } else {
+            format!("{}:{}", self.group, self.name)
+        }
+    }
+
+    fn from_value(v: &Value) -> Result<ProcessInfo, RpcError> {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let i = |k: &str| v.get(k).and_then(Value::as_int).unwrap_or(0);
+        if !matches!(v, Value::Struct(_)) {
+            return Err(RpcError::BadResponse(format!(
+                "expected a process info struct, got {v:?}"
+            )));
+        }
+        let statename = s("statename");
+        Ok(ProcessInfo {
+            name: s("name"),
+            group: s("group"),
+            state: statename.parse().ok(),
+            statename,
+            pid: u32::try_from(i("pid")).unwrap_or(0),
+            start: i("start"),
+            stop: i("stop"),
+            now: i("now"),
+            exitstatus: i("exitstatus"),
+            spawnerr: s("spawnerr"),
+            description: s("description"),
+            stdout_logfile: s("stdout_logfile"),
+            stderr_logfile: s("stderr_logfile"),
+        })
+    }
+}
+
+/// A blocking XML-RPC client for supervisord's `/RPC2`. One connection per call, as
+/// `childutils` does.
+#[derive(Debug, Clone)]
+pub struct RpcClient {
+    endpoint: Endpoint,
+    authorization: Option<String>,
+    timeout: Duration,
+}
+
+impl RpcClient {
+    /// A client for `url` (`unix:///run/supervisor.sock`, `http://127.0.0.1:9001`).
+    pub fn new(url: &str) -> Result<RpcClient, RpcError> {
+        Ok(RpcClient {
+            endpoint: Endpoint::parse(url)?,
+            authorization: None,
+            timeout: Duration::from_secs(30),
+        })
+    }
+
+    /// The daemon that started this process, from `SUPERVISOR_SERVER_URL` and the optional
+    /// `SUPERVISOR_USERNAME` / `SUPERVISOR_PASSWORD`, as `childutils.getRPCInterface` does.
+    pub fn from_env() -> Result<RpcClient, RpcError> {
+        let url = std::env::var("SUPERVISOR_SERVER_URL").map_err(|_| RpcError::NoServerUrl)?;
+        let client = RpcClient::new(&url)?;
+        Ok(match std::env::var("SUPERVISOR_USERNAME") {
+            Ok(user) if !user.is_empty() => {
+                let password = std::env::var("SUPERVISOR_PASSWORD").unwrap_or_default();
+                client.with_credentials(&user, &password)
+            }
+            _ => client,
+        })
+    }
+
+    /// Sends HTTP basic credentials with every call.
+    pub fn with_credentials(mut self, username: &str, password: &str) -> RpcClient {
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+        self.authorization = Some(format!("Basic {token}"));
+        self
+    }
+
+    /// How long a call may take (connect, write and each read); 30 s by default.
+    pub fn with_timeout(mut self, timeout: Duration) -> RpcClient {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Calls `method` with `params`; a fault becomes [`RpcError::Fault`].
+    pub fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, RpcError> {
+        let body = MethodCall {
+            method: method.to_owned(),
+            params,
+        }
+        .encode();
+        let mut request = format!(
+            "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: listener-sdk\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
+        if let Some(auth) = &self.authorization {
+            request.push_str(&format!("Authorization: {auth}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(&body);
+        let raw = match &self.endpoint {
+            Endpoint::Unix(path) => {
+                let mut s = UnixStream::connect(path)?;
+                s.set_read_timeout(Some(self.timeout))?;
+                s.set_write_timeout(Some(self.timeout))?;
+                exchange(&mut s, request.as_bytes())?
+            }
+            Endpoint::Tcp(addr) => {
+                let mut s = TcpStream::connect(addr)?;
+                s.set_read_timeout(Some(self.timeout))?;
+                s.set_write_timeout(Some(self.timeout))?;
+                exchange(&mut s, request.as_bytes())?
+            }
+        };
+        let body = http_body(&raw)?;
+        match MethodResponse::decode(&body) {
+            Ok(MethodResponse::Value(v)) => Ok(v),
+            Ok(MethodResponse::Fault { code, string }) => Err(RpcError::Fault { code, string }),
+            Err(e) => Err(RpcError::BadResponse(e.to_string())),
+        }
+    }
+
+    fn call_bool(&self, method: &str, params: Vec<Value>) -> Result<bool, RpcError> {
+        match self.call(method, params)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(RpcError::BadResponse(format!(
+                "{method}: expected a boolean, got {other:?}"
+            ))),
+        }
+    }
+
+    /// `supervisor.getState()`: the daemon's state name (`RUNNING`, `SHUTDOWN`).
+    pub fn get_state(&self) -> Result<String, RpcError> {
+        let v = self.call("supervisor.getState", Vec::new())?;
+        v.get("statename")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| RpcError::BadResponse(format!("getState: {v:?}")))
+    }
+
+    /// `supervisor.getProcessInfo(name)`.
+    pub fn get_process_info(&self, name: &str) -> Result<ProcessInfo, RpcError> {
+        ProcessInfo::from_value(&self.call("supervisor.getProcessInfo", vec![name.into()])?)
+    }
+
+    /// `supervisor.getAllProcessInfo()`.
+    pub fn get_all_process_info(&self) -> Result<Vec<ProcessInfo>, RpcError> {
+        match self.call("supervisor.getAllProcessInfo", Vec::new())? {
+            Value::Array(items) => items.iter().map(ProcessInfo::from_value).collect(),
+            other => Err(RpcError::BadResponse(format!(
+                "getAllProcessInfo: {other:?}"
+            ))),
+        }
+    }
+
+    /// `supervisor.startProcess(name, wait)`.
+    pub fn start_process(&self, name: &str, wait: bool) -> Result<bool, RpcError> {
+        self.call_bool("supervisor.startProcess", vec![name.into(), wait.into()])
+    }
+
+    /// `supervisor.stopProcess(name, wait)`.
+    pub fn stop_process(&self, name: &str, wait: bool) -> Result<bool, RpcError> {
+        self.call_bool("supervisor.stopProcess", vec![name.into(), wait.into()])
+    }
+
+    /// Stop (if running) then start, waiting for each, as memmon and httpok restart a
+    /// program. A process that was not running is just started.
+    pub fn restart_process(&self, name: &str) -> Result<bool, RpcError> {
+        match self.stop_process(name, true) {
+            Ok(_) => {}
+            Err(RpcError::Fault { code: 70, .. }) => {} // NOT_RUNNING
+            Err(e) => return Err(e),
+        }
+        self.start_process(name, true)
+    }
+
+    /// `supervisor.signalProcess(name, signal)` (`HUP`, `USR1` or a number).
+    pub fn signal_process(&self, name: &str, signal: &str) -> Result<bool, RpcError> {
+        self.call_bool("supervisor.signalProcess", vec![name.into(), signal.into()])
+    }
+
+    /// `supervisor.sendProcessStdin(name, chars)`.
+    pub fn send_process_stdin(&self, name: &str, chars: &str) -> Result<bool, RpcError> {
+        self.call_bool(
+            "supervisor.sendProcessStdin",
+            vec![name.into(), chars.into()],
+        )
+    }
+
+    /// `supervisor.sendRemoteCommEvent(type, data)`.
+    pub fn send_remote_comm_event(&self, kind: &str, data: &str) -> Result<bool, RpcError> {
+        self.call_bool(
+            "supervisor.sendRemoteCommEvent",
+            vec![kind.into(), data.into()],
+        )
+    }
+}
+
+fn exchange(stream: &mut (impl Read + Write), request: &[u8]) -> Result<Vec<u8>, RpcError> {
+    stream.write_all(request)?;
+    stream.flush()?;
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+        if raw.len() > MAX_RESPONSE {
+            return Err(RpcError::BadResponse(format!(
+                "response larger than {MAX_RESPONSE} bytes"
+            )));
+        }
+        if complete(&raw) {
+            break;
+        }
+    }
+    Ok(raw)
+}
+
+/// The header block's end and the declared body length, if known.
+fn head(raw: &[u8]) -> Option<(usize, Option<usize>, bool)> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let text = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let length = text
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok());
+    let chunked = text
+        .lines()
+        .any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
+    Some((end, length, chunked))
+}
+
+/// Whether a whole response has arrived (so a server that keeps the connection open does not
+/// stall the call).
+fn complete(raw: &[u8]) -> bool {
+    match head(raw) {
+        Some((end, Some(len), false)) => raw.len() >= end + len,
+        Some((end, _, true)) => raw[end..].ends_with(b"0\r\n\r\n"),
+        _ => false,
+    }
+}
+
+/// The body of a raw HTTP response, checking the status.
+fn http_body(raw: &[u8]) -> Result<Vec<u8>, RpcError> {
+    let (end, length, chunked) =
+        head(raw).ok_or_else(|| RpcError::BadResponse("no HTTP header".into()))?;
+    let status_line = String::from_utf8_lossy(&raw[..end]);
+    let status_line = status_line.lines().next().unwrap_or("");
+    let mut parts = status_line.splitn(3, ' ');
+    let _version = parts.next();
+    let status: u16 = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| RpcError::BadResponse(format!("bad status line {status_line:?}")))?;
+    if status != 200 {
+        return Err(RpcError::Http {
+            status,
+            reason: parts.next().unwrap_or("").to_owned(),
+        });
+    }
+    let body = &raw[end..];
+    if chunked {
+        return dechunk(body);
+    }
+    Ok(match length {
+        Some(len) if len <= body.len() => body[..len].to_vec(),
+        Some(_) => return Err(RpcError::BadResponse("response body cut short".into())),
+        None => body.to_vec(),
+    })
+}
+
+fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, RpcError> {
+    let bad = || RpcError::BadResponse("bad chunked encoding".into());
+    let mut out = Vec::new();
+    loop {
+        let nl = body.windows(2).position(|w| w == b"\r\n").ok_or_else(bad)?;
+        let size_text = String::from_utf8_lossy(&body[..nl]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|_| bad())?;
+        body = &body[nl + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        if body.len() < size + 2 {
+            return Err(bad());
+        }
+        out.extend_from_slice(&body[..size]);
+        body = &body[size + 2..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_parse_like_childutils() {
+        assert_eq!(
+            Endpoint::parse("unix:///tmp/s.sock").ok(),
+            Some(Endpoint::Unix("/tmp/s.sock".into()))
+        );
+        assert_eq!(
+            Endpoint::parse("http://127.0.0.1:9001").ok(),
+            Some(Endpoint::Tcp("127.0.0.1:9001".into()))
+        );
+        assert_eq!(
+            Endpoint::parse("http://localhost/RPC2").ok(),
+            Some(Endpoint::Tcp("localhost:80".into()))
+        );
+        assert!(Endpoint::parse("ftp://x").is_err());
+    }
+
+    #[test]
+    fn bodies_by_length_and_chunked() {
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+        assert!(complete(raw));
+        assert_eq!(http_body(raw).ok(), Some(b"abc".to_vec()));
+        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        assert!(complete(raw));
+        assert_eq!(http_body(raw).ok(), Some(b"abcde".to_vec()));
+        let raw = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n";
+        assert!(matches!(
+            http_body(raw),
+            Err(RpcError::Http { status: 401, .. })
+        ));
+        assert!(http_body(b"garbage").is_err());
+    }
+}

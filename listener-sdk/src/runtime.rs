@@ -1,0 +1,204 @@
+//! The blocking runtime: `READY`, read one event, call the handler, answer `RESULT`, again.
+
+use std::fmt::Display;
+use std::io::{self, Read, Stdin, Stdout, Write};
+
+use bytes::BytesMut;
+use event_proto::{encode_ready, encode_result, DecodeError, EventDecoder, Limits};
+
+use crate::{sigterm, Event, Filter, Logger};
+
+/// Why a listener stopped other than at a clean end of input.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Reading stdin or writing stdout failed.
+    #[error("listener I/O failed: {0}")]
+    Io(#[from] io::Error),
+    /// supervisord sent something that is not the protocol (or exceeded the limits).
+    #[error("protocol error from supervisord: {0}")]
+    Protocol(#[from] DecodeError),
+    /// Input ended in the middle of an event.
+    #[error("input ended inside an event ({0} bytes of it received)")]
+    Truncated(usize),
+}
+
+/// What a run did, returned when input ends or SIGTERM arrives between events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Events received.
+    pub received: u64,
+    /// Events the handler accepted (answered `OK`).
+    pub ok: u64,
+    /// Events the handler failed (answered `FAIL`; supervisord will send them again).
+    pub failed: u64,
+    /// Events the filter skipped (answered `OK` without calling the handler).
+    pub skipped: u64,
+    /// The run ended because of SIGTERM.
+    pub terminated: bool,
+}
+
+/// What the handler decided for one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Answer `OK`.
+    Ok,
+    /// Answer `FAIL`.
+    Fail,
+}
+
+/// A listener over some input and output (stdin and stdout for a real one).
+///
+/// ```no_run
+/// use listener_sdk::{Event, Listener};
+///
+/// Listener::new().run(|event: &Event| {
+///     eprintln!("{} {:?}", event.name(), event.process_name());
+///     Ok::<(), std::convert::Infallible>(())
+/// })?;
+/// # Ok::<(), listener_sdk::RunError>(())
+/// ```
+#[derive(Debug)]
+pub struct Listener<R, W> {
+    input: R,
+    output: W,
+    filter: Filter,
+    logger: Logger,
+    limits: Limits,
+    handle_sigterm: bool,
+}
+
+impl Listener<Stdin, Stdout> {
+    /// The listener supervisord starts: the protocol on stdin/stdout, SIGTERM handled.
+    pub fn new() -> Listener<Stdin, Stdout> {
+        Listener::with_io(io::stdin(), io::stdout()).handle_sigterm(true)
+    }
+}
+
+impl Default for Listener<Stdin, Stdout> {
+    fn default() -> Self {
+        Listener::new()
+    }
+}
+
+impl<R: Read, W: Write> Listener<R, W> {
+    /// A listener reading events from `input` and writing `READY`/`RESULT` to `output`.
+    pub fn with_io(input: R, output: W) -> Listener<R, W> {
+        Listener {
+            input,
+            output,
+            filter: Filter::new(),
+            logger: Logger::default(),
+            limits: Limits::default(),
+            handle_sigterm: false,
+        }
+    }
+
+    /// Only events `filter` accepts reach the handler; the others are acknowledged.
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Where handler errors are reported (stderr by default).
+    pub fn logger(mut self, logger: Logger) -> Self {
+        self.logger = logger;
+        self
+    }
+
+    /// Bounds on header and payload sizes.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Stop cleanly between events on SIGTERM (the default for [`Listener::new`]).
+    pub fn handle_sigterm(mut self, on: bool) -> Self {
+        self.handle_sigterm = on;
+        self
+    }
+
+    /// Runs until input ends: each event goes to `handler`; `Ok` answers `OK`, an error
+    /// answers `FAIL` and is logged.
+    pub fn run<H, E>(self, mut handler: H) -> Result<RunSummary, RunError>
+    where
+        H: FnMut(&Event) -> Result<(), E>,
+        E: Display,
+    {
+        let logger = self.logger.clone();
+        self.run_verdicts(|event| match handler(event) {
+            Ok(()) => Verdict::Ok,
+            Err(e) => {
+                logger.log(format_args!(
+                    "{} (serial {}) failed: {e}",
+                    event.name(),
+                    event.serial()
+                ));
+                Verdict::Fail
+            }
+        })
+    }
+
+    /// Like [`Listener::run`], with the handler choosing the answer directly.
+    pub fn run_verdicts<H>(mut self, mut handler: H) -> Result<RunSummary, RunError>
+    where
+        H: FnMut(&Event) -> Verdict,
+    {
+        if self.handle_sigterm && !sigterm::install() {
+            self.logger.log("could not install a SIGTERM handler");
+        }
+        let mut decoder = EventDecoder::with_limits(self.limits);
+        let mut summary = RunSummary::default();
+        let mut out = BytesMut::with_capacity(64);
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            if self.handle_sigterm && sigterm::requested() {
+                summary.terminated = true;
+                return Ok(summary);
+            }
+            out.clear();
+            encode_ready(&mut out);
+            self.output.write_all(&out)?;
+            self.output.flush()?;
+            let envelope = loop {
+                if let Some(envelope) = decoder.next()? {
+                    break envelope;
+                }
+                match self.input.read(&mut chunk) {
+                    Ok(0) if decoder.buffered() == 0 => return Ok(summary),
+                    Ok(0) => return Err(RunError::Truncated(decoder.buffered())),
+                    Ok(n) => decoder.push(&chunk[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                        if self.handle_sigterm && sigterm::requested() && decoder.buffered() == 0 {
+                            summary.terminated = true;
+                            return Ok(summary);
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            };
+            let event = Event::from_envelope(envelope);
+            summary.received += 1;
+            let verdict = if self.filter.accepts(&event) {
+                let v = handler(&event);
+                match v {
+                    Verdict::Ok => summary.ok += 1,
+                    Verdict::Fail => summary.failed += 1,
+                }
+                v
+            } else {
+                summary.skipped += 1;
+                Verdict::Ok
+            };
+            out.clear();
+            encode_result(
+                match verdict {
+                    Verdict::Ok => b"OK",
+                    Verdict::Fail => b"FAIL",
+                },
+                &mut out,
+            );
+            self.output.write_all(&out)?;
+        }
+    }
+}
