@@ -19,7 +19,8 @@
 
 use std::collections::BTreeMap;
 
-use event_proto::Envelope;
+use event_proto::{Envelope, Header};
+use listener_sdk::Event;
 use serde::Serialize;
 
 /// One event as a JSON line.
@@ -42,7 +43,16 @@ pub struct EventRecord {
 impl EventRecord {
     /// The record for one received envelope.
     pub fn from_envelope(env: &Envelope) -> EventRecord {
-        let payload = String::from_utf8_lossy(&env.payload);
+        EventRecord::from_parts(&env.header, &env.payload)
+    }
+
+    /// The record for one event as the listener SDK hands it over.
+    pub fn from_event(event: &Event) -> EventRecord {
+        EventRecord::from_parts(event.header(), event.raw_payload())
+    }
+
+    fn from_parts(header: &Header, payload: &[u8]) -> EventRecord {
+        let payload = String::from_utf8_lossy(payload);
         let (tokens, data) = match payload.split_once('\n') {
             Some((t, d)) => (t.to_owned(), Some(d.to_owned())),
             None => (payload.into_owned(), None),
@@ -53,10 +63,10 @@ impl EventRecord {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         EventRecord {
-            serial: env.header.serial,
-            pool: env.header.pool.to_string(),
-            poolserial: env.header.poolserial,
-            eventname: env.header.event_name.to_string(),
+            serial: header.serial,
+            pool: header.pool.to_string(),
+            poolserial: header.poolserial,
+            eventname: header.event_name.to_string(),
             headers,
             data: data.filter(|d| !d.is_empty()),
         }

@@ -6,3 +6,4 @@ mod events_diff;
 mod fcgi;
 mod harness;
 mod restart;
+mod sdk;
