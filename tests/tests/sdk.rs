@@ -53,7 +53,7 @@ fn scenario(which: Implementation) {
             .any(|e| e["eventname"] == "REMOTE_COMMUNICATION" && e["data"] == "from the sdk")
             && l.iter().any(|e| {
                 e["eventname"] == "PROCESS_STATE_RUNNING"
-                    && e["headers"]["pid"] == after.pid.to_string()
+                    && e["headers"]["pid"].as_str() == Some(after.pid.to_string().as_str())
             })
     });
     // SIGTERM (the listener's stopsignal) between events: a clean exit, status 0.
