@@ -3,8 +3,9 @@
 //! | binary | what it does |
 //! |---|---|
 //! | `event-logger` | writes every event it receives as one JSON line to stderr (so it lands in the listener's `stderr_logfile`) |
+//! | `crashmail` | mails on unexpected exits; superlance's `crashmail`, same options ([`crashmail`]) |
 //!
-//! The JSON shape is [`EventRecord`]:
+//! The JSON shape of `event-logger` is [`EventRecord`]:
 //!
 //! ```
 //! use event_proto::EventDecoder;
@@ -18,6 +19,19 @@
 //! ```
 
 use std::collections::BTreeMap;
+
+pub mod crashmail;
+pub mod support;
+
+/// What a command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cli<T> {
+    /// Run with these settings.
+    Run(T),
+    /// Print the usage text and exit with this status (0 for `-h`, 255 for a bad option,
+    /// as superlance does).
+    Usage(u8),
+}
 
 use event_proto::{Envelope, Header};
 use listener_sdk::Event;
