@@ -67,8 +67,7 @@ pub fn parse(specs: &[Spec], args: &[String]) -> Result<(Vec<Given>, Vec<String>
         let Some(cluster) = arg.strip_prefix('-').filter(|c| !c.is_empty()) else {
             break; // first non-option argument
         };
-        let mut chars = cluster.char_indices();
-        while let Some((at, c)) = chars.next() {
+        for (at, c) in cluster.char_indices() {
             let spec = specs
                 .iter()
                 .find(|s| s.short == Some(c))
