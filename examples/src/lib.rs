@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `event-logger` | writes every event it receives as one JSON line to stderr (so it lands in the listener's `stderr_logfile`) |
 //! | `crashmail` | mails on unexpected exits; superlance's `crashmail`, same options ([`crashmail`]) |
+//! | `memmon` | restarts processes over a memory limit; superlance's `memmon`, same options ([`memmon`]) |
 //!
 //! The JSON shape of `event-logger` is [`EventRecord`]:
 //!
@@ -21,6 +22,7 @@
 use std::collections::BTreeMap;
 
 pub mod crashmail;
+pub mod memmon;
 pub mod support;
 
 /// What a command line asks for.
