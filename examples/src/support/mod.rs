@@ -1,7 +1,8 @@
 //! What the example listeners share: superlance-compatible option parsing, value syntaxes
-//! and sendmail, and `/proc` memory figures.
+//! sendmail, a small HTTP client, and `/proc` memory figures.
 
 pub mod getopt;
+pub mod http;
 pub mod mail;
 pub mod procfs;
 pub mod units;
