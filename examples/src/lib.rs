@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `event-logger` | writes every event it receives as one JSON line to stderr (so it lands in the listener's `stderr_logfile`) |
 //! | `crashmail` | mails on unexpected exits; superlance's `crashmail`, same options ([`crashmail`]) |
+//! | `fatal-webhook` | posts a JSON alert to a webhook on FATAL (and unexpected exits), with retry and backoff, from a bounded queue ([`fatal_webhook`]) |
 //! | `httpok` | restarts processes when a URL answers badly; superlance's `httpok`, same options ([`httpok`]) |
 //! | `memmon` | restarts processes over a memory limit; superlance's `memmon`, same options ([`memmon`]) |
 //!
@@ -23,6 +24,7 @@
 use std::collections::BTreeMap;
 
 pub mod crashmail;
+pub mod fatal_webhook;
 pub mod httpok;
 pub mod memmon;
 pub mod support;
