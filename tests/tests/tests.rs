@@ -5,5 +5,6 @@ mod daemonize;
 mod events_diff;
 mod fcgi;
 mod harness;
+mod listeners;
 mod restart;
 mod sdk;

@@ -1,0 +1,132 @@
+//! The example listeners as real `[eventlistener:x]`s under both daemons (issue 7): each
+//! one's effect is checked — the mail crashmail hands to sendmail (compared with
+//! superlance's own crashmail, run alongside), the program memmon and httpok restart over
+//! RPC, the alert fatal-webhook posts to a loopback server.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tests::{python_reference, rust_binary, wait_until, Daemon, Implementation};
+
+/// A webhook answering 200 to everything; returns its URL and the bodies received.
+fn webhook() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&bodies);
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+            let mut length = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            seen.lock()
+                .expect("lock")
+                .push(String::from_utf8_lossy(&body).into_owned());
+            let mut conn = conn;
+            let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    (url, bodies)
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// The subject's timestamp replaced, so two crashmails' mails compare equal.
+fn normalized(mail: &str) -> String {
+    mail.lines()
+        .map(|l| match l.split_once(" crashed at ") {
+            Some((head, _)) => format!("{head} crashed at <time>"),
+            None => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn scenario(which: Implementation) {
+    let (hook, posted) = webhook();
+    let sections = format!(
+        "[program:crasher]\ncommand=sh -c 'sleep 0.5; exit 3'\nautorestart=false\nstartsecs=0\n\n\
+         [program:hog]\ncommand=python3 -c 'x = bytearray(40 << 20); import time; time.sleep(1000)'\nstartsecs=0\n\n\
+         [program:web]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [program:broken]\ncommand=/nonexistent/program\nstartretries=0\n\n\
+         [eventlistener:crashmail]\ncommand={crashmail} -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
+         [eventlistener:superlance]\ncommand=crashmail -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail-superlance.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
+         [eventlistener:memmon]\ncommand={memmon} -p hog=10MB\nevents=TICK_5\n\n\
+         [eventlistener:httpok]\ncommand={httpok} -p web -t 2 http://127.0.0.1:{port}/\nevents=TICK_5\n\n\
+         [eventlistener:alerts]\ncommand={webhook} -b 0.1 {hook}\nevents=PROCESS_STATE_FATAL\n",
+        crashmail = rust_binary("crashmail").display(),
+        memmon = rust_binary("memmon").display(),
+        httpok = rust_binary("httpok").display(),
+        webhook = rust_binary("fatal-webhook").display(),
+        port = closed_port(),
+    );
+    let d = Daemon::start(which, &sections).expect("daemon starts");
+    let pid = |name: &str| {
+        d.rpc(&format!("s.supervisor.getProcessInfo('{name}')['pid']"))
+            .ok()
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    wait_until(Duration::from_secs(10), "hog and web RUNNING", || {
+        pid("hog") > 0 && pid("web") > 0
+    });
+    let (hog, web) = (pid("hog"), pid("web"));
+
+    // crashmail: the same mail as superlance's.
+    let mail = d.dir().join("mail.txt");
+    let reference = d.dir().join("mail-superlance.txt");
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
+    wait_until(Duration::from_secs(15), "both crashmails' mails", || {
+        read(&mail).contains("exited unexpectedly")
+            && read(&reference).contains("exited unexpectedly")
+    });
+    assert_eq!(normalized(&read(&mail)), normalized(&read(&reference)));
+    assert!(read(&mail).starts_with("To: ops@example.com\nSubject: [prod]: crasher crashed at "));
+
+    // fatal-webhook: the FATAL alert for `broken`.
+    wait_until(Duration::from_secs(15), "the FATAL alert", || {
+        posted
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|b| b.contains("\"namespec\":\"broken\"") && b.contains("PROCESS_STATE_FATAL"))
+    });
+
+    // memmon and httpok: restarts over RPC (a new pid) within a few ticks.
+    wait_until(Duration::from_secs(30), "memmon restarting hog", || {
+        let p = pid("hog");
+        p != 0 && p != hog
+    });
+    wait_until(Duration::from_secs(30), "httpok restarting web", || {
+        let p = pid("web");
+        p != 0 && p != web
+    });
+}
+
+#[test]
+fn example_listeners_under_python_reference() {
+    if python_reference() {
+        scenario(Implementation::Python);
+    }
+}
+
+#[test]
+fn example_listeners_under_ours() {
+    if python_reference() {
+        scenario(Implementation::Rust);
+    }
+}
