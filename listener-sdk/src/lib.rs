@@ -50,6 +50,7 @@
 //! | piece | what it is for |
 //! |---|---|
 //! | [`Listener`] | the blocking runtime (stdin/stdout, or any `Read`/`Write`) |
+//! | `AsyncListener` | the tokio runtime (feature `tokio`): the same loop with an async handler |
 //! | [`Listener::run_buffered`], [`BoundedQueue`] | acknowledge at once, handle on a worker thread, drop the oldest when full |
 //! | [`Batcher`] | collect and flush on a size or on `TICK_60` |
 //! | [`Event`], [`Filter`] | typed accessors; selecting by type and program |
@@ -58,6 +59,8 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "tokio")]
+mod async_runtime;
 mod batch;
 mod buffered;
 mod event;
@@ -68,6 +71,8 @@ mod runtime;
 mod sigterm;
 pub mod testing;
 
+#[cfg(feature = "tokio")]
+pub use async_runtime::AsyncListener;
 pub use batch::Batcher;
 pub use buffered::{BoundedQueue, BufferedSummary};
 pub use event::Event;
