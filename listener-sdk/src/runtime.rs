@@ -151,15 +151,17 @@ impl<R: Read, W: Write> Listener<R, W> {
         let mut summary = RunSummary::default();
         let mut out = BytesMut::with_capacity(64);
         let mut chunk = vec![0u8; 64 * 1024];
+        // The first READY alone; afterwards each RESULT goes out with the next READY in one
+        // write, so an event costs the listener a single write.
+        out.clear();
+        encode_ready(&mut out);
         loop {
+            self.output.write_all(&out)?;
+            self.output.flush()?;
             if self.handle_sigterm && sigterm::requested() {
                 summary.terminated = true;
                 return Ok(summary);
             }
-            out.clear();
-            encode_ready(&mut out);
-            self.output.write_all(&out)?;
-            self.output.flush()?;
             let envelope = loop {
                 if let Some(envelope) = decoder.next()? {
                     break envelope;
@@ -198,7 +200,9 @@ impl<R: Read, W: Write> Listener<R, W> {
                 },
                 &mut out,
             );
-            self.output.write_all(&out)?;
+            if !(self.handle_sigterm && sigterm::requested()) {
+                encode_ready(&mut out);
+            }
         }
     }
 }

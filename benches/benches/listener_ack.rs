@@ -1,0 +1,111 @@
+//! Listener acknowledgement rate over a pipe pair (issue 7): a driver plays supervisord —
+//! writes one PROCESS_STATE event, waits for `RESULT 2\nOK` and the next `READY` — against
+//! a listener built with listener-sdk (the `crashmail` example, which acknowledges
+//! non-EXITED events at once) and against a Python listener using `supervisor.childutils`,
+//! in the same run. Prints events/s for each and the ratio (target ≥ 20×).
+//!
+//! `cargo bench -p benches --bench listener_ack`; env `BENCH_EVENTS` (default 20000; the
+//! Python listener gets a quarter of that).
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use event_proto::ProcessState;
+use listener_sdk::testing::TestEvent;
+
+const CHILDUTILS_LISTENER: &str = "
+import sys
+from supervisor import childutils
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    childutils.listener.ok(sys.stdout)
+";
+
+/// CPU seconds (user + system) `pid` has used, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Some((utime + stime) / ticks)
+}
+
+/// Drives `cmd` through `n` events; returns (events/s, listener CPU µs per event).
+fn drive(mut cmd: Command, n: usize) -> Option<(f64, f64)> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env("SUPERVISOR_SERVER_URL", "unix:///nonexistent")
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let mut stdout = child.stdout.take()?;
+    let event = TestEvent::process_state(ProcessState::Running, "web", "web")
+        .encode(1, event_proto::LenUnit::Chars);
+    let mut buf = [0u8; 256];
+    let mut have = Vec::new();
+    let mut expect = |stdout: &mut std::process::ChildStdout, want: &[u8]| -> Option<()> {
+        while have.len() < want.len() {
+            let k = stdout.read(&mut buf).ok()?;
+            if k == 0 {
+                return None;
+            }
+            have.extend_from_slice(&buf[..k]);
+        }
+        if &have[..want.len()] != want {
+            return None;
+        }
+        have.drain(..want.len());
+        Some(())
+    };
+    expect(&mut stdout, b"READY\n")?;
+    let start = Instant::now();
+    for _ in 0..n {
+        stdin.write_all(&event).ok()?;
+        expect(&mut stdout, b"RESULT 2\nOKREADY\n")?;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(child.id()).unwrap_or(f64::NAN);
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    Some((n as f64 / secs, cpu * 1e6 / n as f64))
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let n: usize = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let ours = drive(Command::new(tests::rust_binary("crashmail")), n);
+    let mut py = Command::new("python3");
+    py.args(["-c", CHILDUTILS_LISTENER]);
+    let python = drive(py, (n / 4).max(1));
+    match ours {
+        Some((r, cpu)) => println!(
+            "listener-sdk (crashmail): {r:.0} events/s acknowledged, {cpu:.1} us listener CPU per event"
+        ),
+        None => println!("listener-sdk: not measured"),
+    }
+    match python {
+        Some((r, cpu)) => println!(
+            "Python childutils listener: {r:.0} events/s acknowledged, {cpu:.1} us listener CPU per event"
+        ),
+        None => println!("Python childutils listener: not measured (is supervisor installed?)"),
+    }
+    if let (Some((a, ca)), Some((b, cb))) = (ours, python) {
+        println!(
+            "ratio: {:.1}x the rate (target >= 20x), {:.1}x less listener CPU per event",
+            a / b,
+            cb / ca
+        );
+    }
+}
