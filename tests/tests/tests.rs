@@ -3,6 +3,7 @@
 mod ctl_groups;
 mod daemonize;
 mod events_diff;
+mod every_method;
 mod fcgi;
 mod harness;
 mod listeners;

@@ -258,6 +258,8 @@ impl Process {
     pub fn spawned(&mut self, pid: u32, now: Now, out: &mut Vec<Action>) {
         self.pid = pid;
         self.spawnerr.clear();
+        // A new instance has no exit status yet (getProcessInfo shows 0).
+        self.exitstatus = 0;
         self.log(
             out,
             LogLevel::Info,
@@ -270,6 +272,7 @@ impl Process {
     /// The spawn failed before the child existed ([PROC-SPAWN-errors-parent]).
     pub fn spawn_failed(&mut self, error: &str, now: Now, out: &mut Vec<Action>) {
         self.spawnerr = error.to_owned();
+        self.exitstatus = 0;
         self.log(out, LogLevel::Info, format!("spawnerr: {error}"));
         self.enter_backoff(now, out);
     }
