@@ -9,3 +9,4 @@ mod harness;
 mod listeners;
 mod restart;
 mod sdk;
+mod web;

@@ -10,3 +10,4 @@ pub mod signals;
 pub mod spawn;
 pub mod startup;
 pub mod supervisor;
+pub mod web;

@@ -2,17 +2,20 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::mpsc;
 
 use super::auth::{AuthCheck, Credentials};
 
@@ -51,10 +54,81 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// `200 OK` with an HTML page.
+    pub fn html(body: impl Into<Bytes>) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            content_type: "text/html",
+            body: body.into(),
+        }
+    }
+}
+
+/// The answer to a GET: a whole reply, or a body streamed as it is produced (log tails).
+#[derive(Debug)]
+pub enum Answer {
+    /// Everything at once.
+    Full(Reply),
+    /// `200 OK`, chunked: each message is sent as it arrives; the response ends when the
+    /// sender is dropped. A client that goes away makes the next send fail.
+    Stream {
+        /// `Content-Type`.
+        content_type: &'static str,
+        /// The chunks.
+        chunks: mpsc::Receiver<Bytes>,
+    },
+}
+
 /// The request handlers behind the transport.
 pub trait Routes: Send + Sync + 'static {
     /// An XML-RPC call: the request body (already authenticated and size-checked).
     fn rpc(&self, body: Bytes) -> impl Future<Output = Reply> + Send;
+
+    /// A GET of anything but `/RPC2` (already authenticated): the web page and log tails.
+    /// `query` is the raw query string.
+    fn get(&self, path: &str, query: &str) -> impl Future<Output = Answer> + Send {
+        let _ = (path, query);
+        async { Answer::Full(Reply::error(StatusCode::NOT_FOUND)) }
+    }
+}
+
+/// A response body: whole, or streamed from a channel.
+#[derive(Debug)]
+pub enum ResponseBody {
+    /// Whole.
+    Full(Full<Bytes>),
+    /// Streamed.
+    Channel(mpsc::Receiver<Bytes>),
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            ResponseBody::Full(f) => Pin::new(f).poll_frame(cx),
+            ResponseBody::Channel(rx) => rx.poll_recv(cx).map(|c| c.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ResponseBody::Full(f) => f.is_end_stream(),
+            ResponseBody::Channel(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseBody::Full(f) => f.size_hint(),
+            ResponseBody::Channel(_) => SizeHint::default(),
+        }
+    }
 }
 
 /// Transport settings of one server section.
@@ -125,7 +199,7 @@ async fn handle<R: Routes>(
     req: Request<Incoming>,
     options: &ServerOptions,
     routes: &R,
-) -> Response<Full<Bytes>> {
+) -> Response<ResponseBody> {
     if let Some(creds) = &options.credentials {
         let header = req
             .headers()
@@ -163,11 +237,26 @@ async fn handle<R: Routes>(
         };
         return respond(routes.rpc(body).await);
     }
-    respond(Reply::error(StatusCode::NOT_FOUND))
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return respond(Reply::error(StatusCode::METHOD_NOT_ALLOWED));
+    }
+    let query = req.uri().query().unwrap_or("");
+    match routes.get(path, query).await {
+        Answer::Full(reply) => respond(reply),
+        Answer::Stream {
+            content_type,
+            chunks,
+        } => {
+            let mut resp = Response::new(ResponseBody::Channel(chunks));
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            resp
+        }
+    }
 }
 
-fn respond(reply: Reply) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(reply.body));
+fn respond(reply: Reply) -> Response<ResponseBody> {
+    let mut resp = Response::new(ResponseBody::Full(Full::new(reply.body)));
     *resp.status_mut() = reply.status;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
