@@ -238,7 +238,8 @@ async fn handle<R: Routes>(
         return respond(routes.rpc(body).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return respond(Reply::error(StatusCode::METHOD_NOT_ALLOWED));
+        // 4.3 answers other methods on other paths with 404 ([RPC-HTTP-path]).
+        return respond(Reply::error(StatusCode::NOT_FOUND));
     }
     let query = req.uri().query().unwrap_or("");
     match routes.get(path, query).await {
