@@ -220,6 +220,7 @@ impl Supervisor {
             let slot = &mut self.procs[i];
             slot.removed = true;
             slot.stdin = None;
+            slot.stdin_fd = None;
             slot.stdout_log = None;
             slot.stderr_log = None;
         }

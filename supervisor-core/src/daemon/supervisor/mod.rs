@@ -287,6 +287,10 @@ struct Slot {
     machine: Process,
     generation: u64,
     stdin: Option<mpsc::UnboundedSender<Bytes>>,
+    /// The child's stdin before anything was written to it: the writer task is only started
+    /// on first use (a listener's first event, `sendProcessStdin`), so quiet programs cost
+    /// no task.
+    stdin_fd: Option<std::process::ChildStdin>,
     stdout: Option<OutputDispatcher>,
     stderr: Option<OutputDispatcher>,
     stdout_log: Option<RotatingLog>,
@@ -307,6 +311,7 @@ impl Slot {
             model,
             generation: 0,
             stdin: None,
+            stdin_fd: None,
             stdout: None,
             stderr: None,
             stdout_log: None,
@@ -469,14 +474,18 @@ impl Supervisor {
                 _ => groups.push((p.params.group.clone(), vec![i])),
             }
         }
+        // The configuration as read stays whole (reloadConfig compares against it); the
+        // running copies of the programs move into their slots.
+        let config = model.clone();
+        let programs = std::mem::take(&mut model.programs);
         let mut pool_members = vec![Vec::new(); model.pools.len()];
-        let mut procs = Vec::with_capacity(model.programs.len());
-        for (i, p) in model.programs.iter().enumerate() {
+        let mut procs = Vec::with_capacity(programs.len());
+        for (i, p) in programs.into_iter().enumerate() {
             let listener = p.pool.filter(|&k| k < pool_members.len()).map(|k| {
                 pool_members[k].push(i);
                 (k, pool_members[k].len() - 1)
             });
-            procs.push(Slot::new(p.clone(), listener));
+            procs.push(Slot::new(p, listener));
         }
         let pools: Vec<Pool> = model
             .pools
@@ -494,7 +503,7 @@ impl Supervisor {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         Supervisor {
-            config: model.clone(),
+            config,
             pool_live: vec![true; pools.len()],
             model,
             procs,
@@ -547,6 +556,17 @@ impl Supervisor {
             .iter()
             .flat_map(|(_, members)| members.iter().copied())
             .collect()
+    }
+
+    /// The writer of process `i`'s stdin, started on first use.
+    fn stdin(&mut self, i: usize) -> Option<&mpsc::UnboundedSender<Bytes>> {
+        let slot = &mut self.procs[i];
+        if slot.stdin.is_none() {
+            if let Some(fd) = slot.stdin_fd.take() {
+                slot.stdin = spawn_writer(fd, i, self.fail_tx.clone()).ok();
+            }
+        }
+        self.procs[i].stdin.as_ref()
     }
 
     fn line(&mut self, level: LogLevel, message: impl Into<String>) {
@@ -728,9 +748,8 @@ impl Supervisor {
                     let _ =
                         spawn_reader(err, (i, Channel::Stderr, generation), self.pipe_tx.clone());
                 }
-                slot.stdin = child
-                    .stdin
-                    .and_then(|stdin| spawn_writer(stdin, i, self.fail_tx.clone()).ok());
+                slot.stdin = None;
+                slot.stdin_fd = child.stdin;
                 if let Some((k, m)) = slot.listener {
                     self.pools[k].listener_spawned(m);
                 }
@@ -778,10 +797,7 @@ impl Supervisor {
             PoolAction::Log(l) => self.log.log(&l),
             PoolAction::Send { listener, bytes } => {
                 let i = self.pool_members[k][listener];
-                let sent = self.procs[i]
-                    .stdin
-                    .as_ref()
-                    .is_some_and(|tx| tx.send(bytes).is_ok());
+                let sent = self.stdin(i).is_some_and(|tx| tx.send(bytes).is_ok());
                 if !sent {
                     let mut out = Vec::new();
                     self.pools[k].send_failed(listener, &mut out);
@@ -827,6 +843,7 @@ impl Supervisor {
             }
         }
         self.procs[i].stdin = None;
+        self.procs[i].stdin_fd = None;
         let mut out = Vec::new();
         self.procs[i].machine.exited(r.status, now, &mut out);
         self.apply(i, out, now);

@@ -403,7 +403,7 @@ impl Supervisor {
                 if slot.machine.pid() == 0 || slot.machine.state() == ProcessState::Stopping {
                     return Err(Fault::NotRunning(name.to_owned()));
                 }
-                match &slot.stdin {
+                match self.stdin(i) {
                     Some(tx) if tx.send(chars.into_bytes().into()).is_ok() => Ok(Value::Bool(true)),
                     _ => Err(Fault::NoFile(name.to_owned())),
                 }

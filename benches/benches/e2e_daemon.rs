@@ -1,0 +1,329 @@
+//! End-to-end daemon bench (issues 4, 6 and 8): each scenario runs on Python supervisord 4.3
+//! and on ours with identical generated configs, in the same invocation, and prints ours,
+//! Python's and the ratio; a JSON summary goes to `target/e2e_daemon.json`.
+//!
+//! Scenarios: (4) time to bring N programs (startsecs=1) to RUNNING, daemon RSS and idle CPU
+//! with them; (5) `getAllProcessInfo` calls/s with N programs, 1 and 4 clients; (3) child-log
+//! MB/s with rotation on and daemon CPU per MB, against a pipe-to-file copy; (6) restart
+//! storm: 50 programs exiting at once with autorestart, restarts/s and daemon CPU.
+//!
+//! `cargo bench -p benches --bench e2e_daemon`; env `BENCH_PROGRAMS` (default 500),
+//! `BENCH_SECONDS` (default 5), `BENCH_LOG_MB` (default 512), `BENCH_IMPLS`.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use listener_sdk::rpc::RpcClient;
+use tests::{try_wait_until, Daemon, Implementation};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// (RSS bytes, CPU seconds) of a process.
+fn usage(pid: u32) -> (u64, f64) {
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+        * 1024;
+    let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = stat[stat.rfind(')')? + 1..].to_owned();
+            let f: Vec<&str> = after.split_whitespace().collect();
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        })
+        .unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (rss, cpu / ticks)
+}
+
+/// One `getAllProcessInfo` over the unix socket, reading the whole response without
+/// parsing it: what the daemon costs, not the client.
+fn raw_call(socket: &std::path::Path, body: &[u8]) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let head = format!(
+        "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if s.write_all(head.as_bytes())
+        .and_then(|()| s.write_all(body))
+        .is_err()
+    {
+        return false;
+    }
+    let mut out = Vec::with_capacity(1 << 20);
+    s.read_to_end(&mut out).is_ok()
+        && (out.starts_with(b"HTTP/1.1 200") || out.starts_with(b"HTTP/1.0 200"))
+}
+
+fn running(client: &RpcClient) -> usize {
+    client
+        .get_all_process_info()
+        .map(|all| all.iter().filter(|p| p.statename == "RUNNING").count())
+        .unwrap_or(0)
+}
+
+struct Row {
+    name: String,
+    python: Option<f64>,
+    ours: Option<f64>,
+    better: &'static str,
+}
+
+fn programs(
+    which: Implementation,
+    n: usize,
+    secs: u64,
+    rows: &mut Vec<(String, f64)>,
+) -> Option<()> {
+    let mut conf = String::new();
+    for i in 0..n {
+        conf.push_str(&format!(
+            "[program:p{i:03}]\ncommand=sleep 100000\nstartsecs=1\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n"
+        ));
+    }
+    let start = Instant::now();
+    let d = Daemon::start_at_level(which, &conf, "info").ok()?;
+    let client = RpcClient::new(&d.server_url()).ok()?;
+    if !try_wait_until(Duration::from_secs(120), || running(&client) == n) {
+        eprintln!("{which:?}: {n} programs did not all reach RUNNING");
+        return None;
+    }
+    rows.push((
+        format!("{n} programs RUNNING (s, startsecs=1)"),
+        start.elapsed().as_secs_f64(),
+    ));
+    std::thread::sleep(Duration::from_secs(1));
+    let (rss, cpu0) = usage(d.pid());
+    rows.push((
+        format!("daemon RSS with {n} programs (MB)"),
+        rss as f64 / 1e6,
+    ));
+    std::thread::sleep(Duration::from_secs(secs));
+    let (_, cpu1) = usage(d.pid());
+    rows.push((
+        format!("idle daemon CPU with {n} programs (%)"),
+        100.0 * (cpu1 - cpu0) / secs as f64,
+    ));
+    let socket = d.dir().join("supervisor.sock");
+    let body = b"<?xml version='1.0'?>\n<methodCall>\n<methodName>supervisor.getAllProcessInfo</methodName>\n<params>\n</params>\n</methodCall>\n";
+    for clients in [1usize, 4] {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let calls: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..clients)
+                .map(|_| {
+                    let socket = socket.clone();
+                    s.spawn(move || {
+                        let mut k = 0;
+                        while Instant::now() < deadline {
+                            if raw_call(&socket, body) {
+                                k += 1;
+                            }
+                        }
+                        k
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+        });
+        rows.push((
+            format!("getAllProcessInfo calls/s, {n} programs, {clients} client(s)"),
+            calls as f64 / secs as f64,
+        ));
+    }
+    Some(())
+}
+
+fn log_throughput(which: Implementation, mb: u64, rows: &mut Vec<(String, f64)>) -> Option<()> {
+    // Rotation at 64 MB with enough backups to keep every byte, so the files' total size is
+    // exactly what the daemon has written.
+    let conf = format!(
+        "[program:spew]\ncommand=sh -c 'head -c {bytes} /dev/zero | tr \"\\\\0\" x; sleep 100000'\nautostart=false\nstartsecs=0\n\
+         stdout_logfile=%(here)s/spew.log\nstdout_logfile_maxbytes=64MB\nstdout_logfile_backups={backups}\n",
+        bytes = mb << 20,
+        backups = mb / 64 + 2,
+    );
+    let d = Daemon::start_at_level(which, &conf, "info").ok()?;
+    let client = RpcClient::new(&d.server_url()).ok()?;
+    let written = || -> u64 {
+        std::fs::read_dir(d.dir())
+            .map(|dir| {
+                dir.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("spew.log"))
+                    .filter_map(|e| e.metadata().ok().map(|m| m.len()))
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let target = mb << 20;
+    let (_, cpu0) = usage(d.pid());
+    let start = Instant::now();
+    client.start_process("spew", false).ok()?;
+    if !try_wait_until(Duration::from_secs(300), || written() >= target) {
+        eprintln!("{which:?}: only {} of {target} bytes logged", written());
+        return None;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let (_, cpu1) = usage(d.pid());
+    let done = target as f64 / 1e6;
+    rows.push(("child log MB/s (rotation on)".into(), done / secs));
+    rows.push((
+        "daemon CPU ms per MB logged".into(),
+        1000.0 * (cpu1 - cpu0) / done,
+    ));
+    Some(())
+}
+
+fn restart_storm(which: Implementation, secs: u64, rows: &mut Vec<(String, f64)>) -> Option<()> {
+    let mut conf = String::new();
+    for i in 0..50 {
+        conf.push_str(&format!(
+            "[program:r{i:02}]\ncommand=/bin/true\nautostart=false\nautorestart=true\nstartsecs=0\nstartretries=1000000\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n"
+        ));
+    }
+    let d = Daemon::start_at_level(which, &conf, "info").ok()?;
+    let client = RpcClient::new(&d.server_url()).ok()?;
+    let spawned = || d.main_log().matches("spawned: 'r").count();
+    let (_, cpu0) = usage(d.pid());
+    client
+        .call("supervisor.startAllProcesses", vec![false.into()])
+        .ok()?;
+    let before = spawned();
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs(secs));
+    let n = spawned() - before;
+    let elapsed = start.elapsed().as_secs_f64();
+    let (_, cpu1) = usage(d.pid());
+    let _ = client.call("supervisor.stopAllProcesses", vec![true.into()]);
+    rows.push((
+        "restart storm: restarts/s (50 programs)".into(),
+        n as f64 / elapsed,
+    ));
+    rows.push((
+        "restart storm: daemon CPU (%)".into(),
+        100.0 * (cpu1 - cpu0) / elapsed,
+    ));
+    Some(())
+}
+
+/// The pipe-to-file ceiling for the log scenario: `head | tr | cat > file`, MB/s.
+fn pipe_copy(mb: u64) -> Option<f64> {
+    let dir = tests::TempDir::new("copy").ok()?;
+    let out = dir.join("copy.log");
+    let start = Instant::now();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "head -c {} /dev/zero | tr '\\0' x | cat > {}",
+            mb << 20,
+            out.display()
+        ))
+        .status()
+        .ok()?;
+    status
+        .success()
+        .then(|| (mb << 20) as f64 / 1e6 / start.elapsed().as_secs_f64())
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    if !tests::python_reference() {
+        return;
+    }
+    let n = env_or("BENCH_PROGRAMS", 500usize);
+    let secs = env_or("BENCH_SECONDS", 5u64);
+    let mb = env_or("BENCH_LOG_MB", 512u64);
+    let impls = std::env::var("BENCH_IMPLS").unwrap_or_else(|_| "python,rust".into());
+    let mut results: Vec<(String, Vec<(String, f64)>)> = Vec::new();
+    for name in impls.split(',') {
+        let which = match name.trim() {
+            "python" => Implementation::Python,
+            _ => Implementation::Rust,
+        };
+        let mut rows = Vec::new();
+        if programs(which, n, secs, &mut rows).is_none() {
+            eprintln!("{name}: programs scenario not measured");
+        }
+        if log_throughput(which, mb, &mut rows).is_none() {
+            eprintln!("{name}: log scenario not measured");
+        }
+        if restart_storm(which, secs, &mut rows).is_none() {
+            eprintln!("{name}: restart storm not measured");
+        }
+        results.push((name.trim().to_owned(), rows));
+    }
+    let get = |who: &str, what: &str| {
+        results
+            .iter()
+            .find(|(w, _)| w == who)
+            .and_then(|(_, rows)| rows.iter().find(|(k, _)| k == what).map(|r| r.1))
+    };
+    let names: Vec<String> = results
+        .first()
+        .map(|(_, rows)| rows.iter().map(|r| r.0.clone()).collect())
+        .unwrap_or_default();
+    let mut table = Vec::new();
+    for what in names {
+        let lower_is_better = what.contains("(s,") || what.contains("RSS") || what.contains("CPU");
+        table.push(Row {
+            python: get("python", &what),
+            ours: get("rust", &what),
+            better: if lower_is_better { "lower" } else { "higher" },
+            name: what,
+        });
+    }
+    if let Some(ceiling) = pipe_copy(mb) {
+        println!("pipe-to-file copy ceiling: {ceiling:.0} MB/s");
+        table.push(Row {
+            name: "pipe-to-file copy MB/s (ceiling)".into(),
+            python: Some(ceiling),
+            ours: Some(ceiling),
+            better: "higher",
+        });
+    }
+    println!(
+        "{:<60} {:>12} {:>12} {:>9}  better",
+        "scenario", "Python 4.3", "ours", "ratio"
+    );
+    let mut json = Vec::new();
+    for r in &table {
+        let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
+        let ratio = match (r.python, r.ours) {
+            (Some(p), Some(o)) if p != 0.0 => format!("{:.2}", o / p),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<60} {:>12} {:>12} {:>9}  {}",
+            r.name,
+            fmt(r.python),
+            fmt(r.ours),
+            ratio,
+            r.better
+        );
+        json.push(format!(
+            "{{\"scenario\":{:?},\"python\":{},\"ours\":{},\"better\":{:?}}}",
+            r.name,
+            r.python.map_or("null".into(), |v| format!("{v}")),
+            r.ours.map_or("null".into(), |v| format!("{v}")),
+            r.better
+        ));
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e_daemon.json");
+    let _ = std::fs::write(&path, format!("[{}]\n", json.join(",\n")));
+    println!("JSON: {}", path.display());
+}
