@@ -7,7 +7,7 @@ use std::os::fd::OwnedFd;
 use std::process::ChildStdin;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::pipe;
 use tokio::sync::mpsc;
 
@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 pub const READ_CHUNK: usize = 128 * 1024;
 
 /// The first read's buffer; it grows while reads fill it.
-const FIRST_READ: usize = 16 * 1024;
+const FIRST_READ: usize = 256;
 
 /// What a reader task reports, tagged with the caller's id for the pipe.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,28 +35,25 @@ pub fn spawn_reader<Id>(
 where
     Id: Clone + Send + 'static,
 {
-    let rx = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))?;
+    let mut rx = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))?;
     Ok(tokio::spawn(async move {
-        // No buffer is held while the pipe is idle (500 quiet programs cost no read
-        // buffers); a read that fills its buffer doubles the next one, up to READ_CHUNK.
+        // A quiet pipe holds only a small buffer (500 idle programs cost little memory); a
+        // read that fills the buffer doubles the next one, up to READ_CHUNK.
         let mut size = FIRST_READ;
+        let mut buf = BytesMut::new();
         loop {
-            if rx.readable().await.is_err() {
-                break;
-            }
-            let mut buf = BytesMut::with_capacity(size);
-            match rx.try_read_buf(&mut buf) {
-                Ok(0) => break,
+            buf.reserve(size);
+            match rx.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if n == size {
+                    if n >= size {
                         size = (size * 2).min(READ_CHUNK);
                     }
-                    if tx.send(PipeEvent::Data(id.clone(), buf.freeze())).is_err() {
+                    let chunk = buf.split().freeze();
+                    if tx.send(PipeEvent::Data(id.clone(), chunk)).is_err() {
                         return;
                     }
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(_) => break,
             }
         }
         let _ = tx.send(PipeEvent::Closed(id));
