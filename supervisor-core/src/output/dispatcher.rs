@@ -66,10 +66,16 @@ impl OutputDispatcher {
 
     /// Handles one chunk read from the pipe.
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<OutputAction>) {
+        self.feed_bytes(Bytes::copy_from_slice(chunk), out);
+    }
+
+    /// [`OutputDispatcher::feed`] for a chunk already in shared memory (what the pipe
+    /// readers produce): without `strip_ansi` it is passed on without a copy.
+    pub fn feed_bytes(&mut self, chunk: Bytes, out: &mut Vec<OutputAction>) {
         let data = if self.settings.strip_ansi {
-            Bytes::from(strip_ansi(chunk))
+            Bytes::from(strip_ansi(&chunk))
         } else {
-            Bytes::copy_from_slice(chunk)
+            chunk
         };
         match &mut self.capture {
             None => self.normal(data, out),

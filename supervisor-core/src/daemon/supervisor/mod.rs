@@ -877,7 +877,7 @@ impl Supervisor {
                     Channel::Stderr => slot.stderr.as_mut(),
                 };
                 if let Some(d) = dispatcher {
-                    d.feed(&data, &mut out);
+                    d.feed_bytes(data, &mut out);
                 }
                 self.apply_output(i, channel, out);
             }
