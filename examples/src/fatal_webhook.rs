@@ -19,8 +19,8 @@ use listener_sdk::{Event, Logger};
 use serde::Serialize;
 
 use crate::support::getopt::{self, Spec};
-use crate::support::http::{self, Url};
 use crate::Cli;
+use listener_sdk::http::{self, Url};
 
 /// The usage text (`-h`).
 pub const USAGE: &str = "\

@@ -13,9 +13,9 @@ use listener_sdk::rpc::{ProcessInfo, RpcClient};
 use listener_sdk::{Event, Logger};
 
 use crate::support::getopt::{self, Spec};
-use crate::support::http::{self, Url};
 use crate::support::mail;
 use crate::Cli;
+use listener_sdk::http::{self, Url};
 
 /// The usage text (`-h`).
 pub const USAGE: &str = "\

@@ -1,46 +1,14 @@
 //! fatal-webhook as a subprocess against a loopback webhook that fails once, then accepts.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_proto::ProcessState;
-use listener_sdk::testing::{Harness, TestEvent};
-
-/// A webhook answering `statuses` in turn; returns its URL and the bodies received.
-fn webhook(statuses: &'static [&'static str]) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&bodies);
-    std::thread::spawn(move || {
-        for (conn, status) in listener.incoming().flatten().zip(statuses) {
-            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
-            let mut length = 0;
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                line.clear();
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            seen.lock()
-                .expect("lock")
-                .push(String::from_utf8_lossy(&body).into_owned());
-            let mut conn = conn;
-            let _ = write!(conn, "HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
-        }
-    });
-    (url, bodies)
-}
+use listener_sdk::testing::{FakeHttp, Harness, TestEvent};
 
 #[test]
 fn posts_fatal_and_unexpected_exits_with_retry() {
-    let (url, bodies) = webhook(&["503 Service Unavailable", "200 OK", "200 OK"]);
+    let hook = FakeHttp::start(&["503 Service Unavailable", "200 OK"], "").expect("webhook");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fatal-webhook"));
     cmd.args([
         "--exited",
@@ -51,7 +19,7 @@ fn posts_fatal_and_unexpected_exits_with_retry() {
         "-H",
         "X-Token: s3cret",
     ])
-    .arg(&url);
+    .arg(hook.url());
     let run = Harness::new()
         .run_binary(
             cmd,
@@ -74,7 +42,10 @@ fn posts_fatal_and_unexpected_exits_with_retry() {
         run.exit.is_some_and(|s| s.success()),
         "drains and exits: {run:?}"
     );
-    let bodies = bodies.lock().expect("lock").clone();
+    let requests = hook.requests();
+    assert_eq!(requests[0].header("X-Token"), Some("s3cret"));
+    assert_eq!(requests[0].header("Content-Type"), Some("application/json"));
+    let bodies: Vec<String> = requests.iter().map(|r| r.text()).collect();
     assert_eq!(
         bodies.len(),
         3,

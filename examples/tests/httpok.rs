@@ -1,8 +1,6 @@
 //! httpok as a subprocess: a loopback web server answering badly, the harness's fake RPC
 //! endpoint recording the restart, a sendmail stub keeping the mail.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
@@ -10,29 +8,7 @@ use event_proto::xmlrpc::{MethodResponse, Value};
 use event_proto::EventType;
 use examples::httpok::HttpOk;
 use examples::Cli;
-use listener_sdk::testing::{FakeRpc, Harness, TestEvent};
-
-/// Serves `n` requests with `status` and `body`; returns the URL.
-fn web(status: &'static str, body: &'static str, n: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/health", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for conn in listener.incoming().take(n).flatten() {
-            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let mut conn = conn;
-            let _ = write!(
-                conn,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
-}
+use listener_sdk::testing::{FakeHttp, FakeRpc, Harness, TestEvent};
 
 #[test]
 fn options() {
@@ -68,7 +44,8 @@ fn options() {
 
 #[test]
 fn a_bad_status_restarts_the_program_and_mails() {
-    let url = web("500 Internal Server Error", "oops", 1);
+    let site = FakeHttp::start(&["500 Internal Server Error"], "oops").expect("web");
+    let url = format!("{}health", site.url());
     let fake = FakeRpc::start().expect("fake rpc");
     fake.respond(
         "supervisor.getAllProcessInfo",
@@ -125,7 +102,8 @@ fn a_bad_status_restarts_the_program_and_mails() {
 
 #[test]
 fn a_good_answer_does_nothing() {
-    let url = web("200 OK", "all good", 1);
+    let site = FakeHttp::start(&["200 OK"], "all good").expect("web");
+    let url = site.url().to_owned();
     let fake = FakeRpc::start().expect("fake rpc");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpok"));
     cmd.args(["-p", "web", "-b", "good"])
@@ -140,4 +118,5 @@ fn a_good_answer_does_nothing() {
         .expect("runs");
     assert!(run.transcript.all_ok(), "{run:?}");
     assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+    assert_eq!(site.requests()[0].header("User-Agent"), Some("httpok"));
 }

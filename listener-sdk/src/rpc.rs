@@ -2,7 +2,7 @@
 //! finds it (`SUPERVISOR_SERVER_URL`, `SUPERVISOR_USERNAME`, `SUPERVISOR_PASSWORD`), over a
 //! unix socket (`unix:///path`) or TCP (`http://host:port`).
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -12,8 +12,7 @@ use base64::Engine as _;
 use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
 use event_proto::ProcessState;
 
-/// The most response bytes read (a `readLog` of a big log is the largest answer).
-const MAX_RESPONSE: usize = 64 << 20;
+use crate::http;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -202,30 +201,35 @@ impl RpcClient {
             params,
         }
         .encode();
-        let mut request = format!(
-            "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: listener-sdk\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n",
-            body.len()
-        );
+        let mut headers = vec![
+            ("User-Agent".to_owned(), "listener-sdk".to_owned()),
+            ("Content-Type".to_owned(), "text/xml".to_owned()),
+        ];
         if let Some(auth) = &self.authorization {
-            request.push_str(&format!("Authorization: {auth}\r\n"));
+            headers.push(("Authorization".to_owned(), auth.clone()));
         }
-        request.push_str("\r\n");
-        request.push_str(&body);
-        let raw = match &self.endpoint {
+        let head = http::request_head("POST", "localhost", "/RPC2", &headers, body.len());
+        let response = match &self.endpoint {
             Endpoint::Unix(path) => {
                 let mut s = UnixStream::connect(path)?;
                 s.set_read_timeout(Some(self.timeout))?;
                 s.set_write_timeout(Some(self.timeout))?;
-                exchange(&mut s, request.as_bytes())?
+                http::exchange(&mut s, head.as_bytes(), body.as_bytes())?
             }
             Endpoint::Tcp(addr) => {
                 let mut s = TcpStream::connect(addr)?;
                 s.set_read_timeout(Some(self.timeout))?;
                 s.set_write_timeout(Some(self.timeout))?;
-                exchange(&mut s, request.as_bytes())?
+                http::exchange(&mut s, head.as_bytes(), body.as_bytes())?
             }
         };
-        let body = http_body(&raw)?;
+        if response.status != 200 {
+            return Err(RpcError::Http {
+                status: response.status,
+                reason: response.reason,
+            });
+        }
+        let body = response.body;
         match MethodResponse::decode(&body) {
             Ok(MethodResponse::Value(v)) => Ok(v),
             Ok(MethodResponse::Fault { code, string }) => Err(RpcError::Fault { code, string }),
@@ -309,102 +313,6 @@ impl RpcClient {
     }
 }
 
-fn exchange(stream: &mut (impl Read + Write), request: &[u8]) -> Result<Vec<u8>, RpcError> {
-    stream.write_all(request)?;
-    stream.flush()?;
-    let mut raw = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            break;
-        }
-        raw.extend_from_slice(&chunk[..n]);
-        if raw.len() > MAX_RESPONSE {
-            return Err(RpcError::BadResponse(format!(
-                "response larger than {MAX_RESPONSE} bytes"
-            )));
-        }
-        if complete(&raw) {
-            break;
-        }
-    }
-    Ok(raw)
-}
-
-/// The header block's end and the declared body length, if known.
-fn head(raw: &[u8]) -> Option<(usize, Option<usize>, bool)> {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let text = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
-    let length = text
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok());
-    let chunked = text
-        .lines()
-        .any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
-    Some((end, length, chunked))
-}
-
-/// Whether a whole response has arrived (so a server that keeps the connection open does not
-/// stall the call).
-fn complete(raw: &[u8]) -> bool {
-    match head(raw) {
-        Some((end, Some(len), false)) => raw.len() >= end + len,
-        Some((end, _, true)) => raw[end..].ends_with(b"0\r\n\r\n"),
-        _ => false,
-    }
-}
-
-/// The body of a raw HTTP response, checking the status.
-fn http_body(raw: &[u8]) -> Result<Vec<u8>, RpcError> {
-    let (end, length, chunked) =
-        head(raw).ok_or_else(|| RpcError::BadResponse("no HTTP header".into()))?;
-    let status_line = String::from_utf8_lossy(&raw[..end]);
-    let status_line = status_line.lines().next().unwrap_or("");
-    let mut parts = status_line.splitn(3, ' ');
-    let _version = parts.next();
-    let status: u16 = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| RpcError::BadResponse(format!("bad status line {status_line:?}")))?;
-    if status != 200 {
-        return Err(RpcError::Http {
-            status,
-            reason: parts.next().unwrap_or("").to_owned(),
-        });
-    }
-    let body = &raw[end..];
-    if chunked {
-        return dechunk(body);
-    }
-    Ok(match length {
-        Some(len) if len <= body.len() => body[..len].to_vec(),
-        Some(_) => return Err(RpcError::BadResponse("response body cut short".into())),
-        None => body.to_vec(),
-    })
-}
-
-fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, RpcError> {
-    let bad = || RpcError::BadResponse("bad chunked encoding".into());
-    let mut out = Vec::new();
-    loop {
-        let nl = body.windows(2).position(|w| w == b"\r\n").ok_or_else(bad)?;
-        let size_text = String::from_utf8_lossy(&body[..nl]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|_| bad())?;
-        body = &body[nl + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        if body.len() < size + 2 {
-            return Err(bad());
-        }
-        out.extend_from_slice(&body[..size]);
-        body = &body[size + 2..];
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,21 +332,5 @@ mod tests {
             Some(Endpoint::Tcp("localhost:80".into()))
         );
         assert!(Endpoint::parse("ftp://x").is_err());
-    }
-
-    #[test]
-    fn bodies_by_length_and_chunked() {
-        let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
-        assert!(complete(raw));
-        assert_eq!(http_body(raw).ok(), Some(b"abc".to_vec()));
-        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-        assert!(complete(raw));
-        assert_eq!(http_body(raw).ok(), Some(b"abcde".to_vec()));
-        let raw = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n";
-        assert!(matches!(
-            http_body(raw),
-            Err(RpcError::Http { status: 401, .. })
-        ));
-        assert!(http_body(b"garbage").is_err());
     }
 }

@@ -533,3 +533,122 @@ fn serve_one(
     )?;
     stream.flush()
 }
+
+/// One request a [`FakeHttp`] received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`...
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// Header lines as (name, value), names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text, invalid UTF-8 replaced.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A loopback HTTP server standing in for a webhook or a health-check endpoint: records
+/// every request and answers with scripted statuses and body (the last status repeats).
+#[derive(Debug)]
+pub struct FakeHttp {
+    url: String,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+}
+
+impl FakeHttp {
+    /// Serves on 127.0.0.1; the n-th request gets `statuses[n]` (e.g. `"503 Service
+    /// Unavailable"`), or the last one, with `body`.
+    pub fn start(statuses: &[&str], body: &str) -> io::Result<FakeHttp> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("http://{}/", listener.local_addr()?);
+        let requests: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
+        let seen = Arc::clone(&requests);
+        let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+        let body = body.to_owned();
+        thread::spawn(move || {
+            for (n, conn) in listener.incoming().flatten().enumerate() {
+                let status = statuses
+                    .get(n)
+                    .or(statuses.last())
+                    .cloned()
+                    .unwrap_or_else(|| "200 OK".into());
+                if let Ok(request) = record_one(&conn) {
+                    seen.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(request);
+                }
+                let mut conn = conn;
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Ok(FakeHttp { url, requests })
+    }
+
+    /// `http://127.0.0.1:<port>/`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+fn record_one(conn: &TcpStream) -> io::Result<RecordedRequest> {
+    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_owned();
+    let path = parts.next().unwrap_or("").to_owned();
+    let mut headers = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            break;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    let mut body = vec![0u8; length.min(16 << 20)];
+    reader.read_exact(&mut body)?;
+    Ok(RecordedRequest {
+        method,
+        path,
+        headers,
+        body,
+    })
+}

@@ -3,41 +3,12 @@
 //! superlance's own crashmail, run alongside), the program memmon and httpok restart over
 //! RPC, the alert fatal-webhook posts to a loopback server.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tests::{python_reference, rust_binary, wait_until, Daemon, Implementation};
+use listener_sdk::testing::FakeHttp;
 
-/// A webhook answering 200 to everything; returns its URL and the bodies received.
-fn webhook() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&bodies);
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
-            let mut length = 0;
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                line.clear();
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            seen.lock()
-                .expect("lock")
-                .push(String::from_utf8_lossy(&body).into_owned());
-            let mut conn = conn;
-            let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-        }
-    });
-    (url, bodies)
-}
+use tests::{python_reference, rust_binary, wait_until, Daemon, Implementation};
 
 /// A port nothing listens on.
 fn closed_port() -> u16 {
@@ -57,7 +28,8 @@ fn normalized(mail: &str) -> String {
 }
 
 fn scenario(which: Implementation) {
-    let (hook, posted) = webhook();
+    let webhook = FakeHttp::start(&["200 OK"], "").expect("webhook");
+    let hook = webhook.url().to_owned();
     let sections = format!(
         "[program:crasher]\ncommand=sh -c 'sleep 0.5; exit 3'\nautorestart=false\nstartsecs=0\n\n\
          [program:hog]\ncommand=python3 -c 'x = bytearray(40 << 20); import time; time.sleep(1000)'\nstartsecs=0\n\n\
@@ -99,11 +71,10 @@ fn scenario(which: Implementation) {
 
     // fatal-webhook: the FATAL alert for `broken`.
     wait_until(Duration::from_secs(15), "the FATAL alert", || {
-        posted
-            .lock()
-            .expect("lock")
-            .iter()
-            .any(|b| b.contains("\"namespec\":\"broken\"") && b.contains("PROCESS_STATE_FATAL"))
+        webhook.requests().iter().any(|r| {
+            let b = r.text();
+            b.contains("\"namespec\":\"broken\"") && b.contains("PROCESS_STATE_FATAL")
+        })
     });
 
     // memmon and httpok: restarts over RPC (a new pid) within a few ticks.

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         }
     };
     let log = Logger::new("httpok");
-    if let Err(e) = examples::support::http::Url::parse(&h.url) {
+    if let Err(e) = listener_sdk::http::Url::parse(&h.url) {
         log.log(e);
         return ExitCode::from(2);
     }

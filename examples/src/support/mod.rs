@@ -1,8 +1,7 @@
 //! What the example listeners share: superlance-compatible option parsing, value syntaxes
-//! sendmail, a small HTTP client, and `/proc` memory figures.
+//! sendmail, and `/proc` memory figures (HTTP comes from `listener_sdk::http`).
 
 pub mod getopt;
-pub mod http;
 pub mod mail;
 pub mod procfs;
 pub mod units;

@@ -1,13 +1,14 @@
-//! A small blocking HTTP/1.1 client over TCP for the listeners that probe or notify
-//! (`httpok`, `fatal-webhook`): one request per connection, a timeout on every step, and
-//! `Content-Length`, chunked or read-to-close bodies, capped. `http://` only.
+//! A small blocking HTTP/1.1 client: what the RPC client speaks to supervisord over, and what
+//! listeners that probe or notify (health checks, webhooks) can use. One request per
+//! connection (`Connection: close`), a timeout on every step, `Content-Length`, chunked or
+//! read-to-close bodies, capped in size. `http://` only.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-/// The most body bytes kept.
-const MAX_BODY: usize = 16 << 20;
+/// The most response bytes read.
+pub const MAX_RESPONSE: usize = 64 << 20;
 
 /// A parsed `http://host[:port]/path?query` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,11 +60,29 @@ pub struct Response {
     pub status: u16,
     /// The reason phrase.
     pub reason: String,
-    /// The body (at most 16 MiB).
+    /// The body, de-chunked.
     pub body: Vec<u8>,
 }
 
-/// Sends one request and reads the response.
+/// The request line and headers of a request with a body of `body_len` bytes.
+pub fn request_head(
+    method: &str,
+    host: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body_len: usize,
+) -> String {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {body_len}\r\n"
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    head
+}
+
+/// Sends one request over TCP and reads the response.
 pub fn request(
     method: &str,
     url: &Url,
@@ -79,33 +98,39 @@ pub fn request(
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    let mut head = format!(
-        "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        url.path,
-        url.host,
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
+    let head = request_head(method, &url.host, &url.path, headers, body.len());
+    exchange(&mut stream, head.as_bytes(), body)
+}
+
+/// Writes a request on any connected stream (TCP, a unix socket) and reads the response.
+pub fn exchange(
+    stream: &mut (impl Read + Write),
+    head: &[u8],
+    body: &[u8],
+) -> io::Result<Response> {
+    stream.write_all(head)?;
     stream.write_all(body)?;
     stream.flush()?;
     let mut raw = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     loop {
         let n = stream.read(&mut chunk)?;
-        if n == 0 || raw.len() > MAX_BODY {
+        if n == 0 {
             break;
         }
         raw.extend_from_slice(&chunk[..n]);
+        if raw.len() > MAX_RESPONSE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("response larger than {MAX_RESPONSE} bytes"),
+            ));
+        }
         if let Some(len) = whole(&raw) {
             raw.truncate(len);
             break;
         }
     }
-    parse(&raw)
+    parse_response(&raw)
 }
 
 /// The header block's end, the body length if declared, whether chunked.
@@ -122,7 +147,8 @@ fn head(raw: &[u8]) -> Option<(usize, Option<usize>, bool)> {
     Some((end, length, chunked))
 }
 
-/// The length of a complete response, once it has all arrived.
+/// The length of a complete response, once it has all arrived (so a server that keeps the
+/// connection open does not stall the caller).
 fn whole(raw: &[u8]) -> Option<usize> {
     match head(raw)? {
         (end, Some(len), false) if raw.len() >= end + len => Some(end + len),
@@ -131,9 +157,10 @@ fn whole(raw: &[u8]) -> Option<usize> {
     }
 }
 
-fn parse(raw: &[u8]) -> io::Result<Response> {
+/// Parses a whole raw response.
+pub fn parse_response(raw: &[u8]) -> io::Result<Response> {
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
-    let (end, _, chunked) = head(raw).ok_or_else(|| bad("no HTTP response header"))?;
+    let (end, length, chunked) = head(raw).ok_or_else(|| bad("no HTTP response header"))?;
     let text = String::from_utf8_lossy(&raw[..end]);
     let status_line = text.lines().next().unwrap_or("");
     let mut parts = status_line.splitn(3, ' ');
@@ -143,28 +170,39 @@ fn parse(raw: &[u8]) -> io::Result<Response> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| bad("bad status line"))?;
     let reason = parts.next().unwrap_or("").trim().to_owned();
-    let mut body = raw[end..].to_vec();
-    if chunked {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        while let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size_text = String::from_utf8_lossy(&rest[..nl]);
-            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-                .map_err(|_| bad("bad chunk size"))?;
-            rest = &rest[nl + 2..];
-            if size == 0 || rest.len() < size {
-                break;
-            }
-            out.extend_from_slice(&rest[..size]);
-            rest = rest.get(size + 2..).unwrap_or(&[]);
+    let rest = &raw[end..];
+    let body = if chunked {
+        dechunk(rest).ok_or_else(|| bad("bad chunked encoding"))?
+    } else {
+        match length {
+            Some(len) if len <= rest.len() => rest[..len].to_vec(),
+            Some(_) => return Err(bad("response body cut short")),
+            None => rest.to_vec(),
         }
-        body = out;
-    }
+    };
     Ok(Response {
         status,
         reason,
         body,
     })
+}
+
+fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let nl = body.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = String::from_utf8_lossy(&body[..nl]);
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        body = &body[nl + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        if body.len() < size + 2 {
+            return None;
+        }
+        out.extend_from_slice(&body[..size]);
+        body = &body[size + 2..];
+    }
 }
 
 #[cfg(test)]
@@ -187,16 +225,18 @@ mod tests {
     }
 
     #[test]
-    fn responses() {
-        let r = parse(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy")
-            .expect("ok");
+    fn responses_by_length_chunked_and_errors() {
+        let r =
+            parse_response(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy")
+                .expect("ok");
         assert_eq!(
             (r.status, r.reason.as_str(), &r.body[..]),
             (503, "Service Unavailable", &b"busy"[..])
         );
-        let r = parse(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
-            .expect("ok");
-        assert_eq!(r.body, b"ok");
-        assert!(parse(b"nonsense").is_err());
+        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+        assert_eq!(whole(raw), Some(raw.len()));
+        assert_eq!(parse_response(raw).expect("ok").body, b"abcde");
+        assert!(parse_response(b"nonsense").is_err());
+        assert!(parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc").is_err());
     }
 }
