@@ -226,8 +226,16 @@ async fn ready(r: &Running, n: usize) {
     .await;
 }
 
-#[test]
-fn fail_is_redelivered_with_the_same_serials_ev_lst_busy_fail() {
+/// Runs `check` against an in-process daemon whose pool `lst` has `numprocs` listeners in
+/// `mode` and a `buffer_size` of `buffer`, once they are READY; one scenario at a time, and
+/// skipped without python3.
+fn scenario(
+    label: &str,
+    mode: &str,
+    numprocs: usize,
+    buffer: usize,
+    check: impl AsyncFnOnce(&Running),
+) {
     let _one = ONE_DAEMON_AT_A_TIME
         .lock()
         .unwrap_or_else(|e| e.into_inner());
@@ -235,10 +243,18 @@ fn fail_is_redelivered_with_the_same_serials_ev_lst_busy_fail() {
         return;
     }
     runtime().block_on(async {
-        let dir = temp_dir("fail");
+        let dir = temp_dir(label);
         let out = dir.join("events.txt");
-        let r = Running::start(model(&dir, listener("fail-first", &out, 1), 10), dir);
-        ready(&r, 1).await;
+        let r = Running::start(model(&dir, listener(mode, &out, numprocs), buffer), dir);
+        ready(&r, numprocs).await;
+        check(&r).await;
+        r.stop().await;
+    });
+}
+
+#[test]
+fn fail_is_redelivered_with_the_same_serials_ev_lst_busy_fail() {
+    scenario("fail", "fail-first", 1, 10, async |r: &Running| {
         r.remote("x").await;
         r.wait("the redelivery", |r| r.received().len() >= 2).await;
         let got = r.received();
@@ -253,23 +269,12 @@ fn fail_is_redelivered_with_the_same_serials_ev_lst_busy_fail() {
             (c.delivered, c.rejected, c.rebuffered, c.dropped),
             (1, 1, 1, 0)
         );
-        r.stop().await;
     });
 }
 
 #[test]
 fn crash_while_busy_is_redelivered_to_the_restarted_listener_ev_lst_busy_exit() {
-    let _one = ONE_DAEMON_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if !python_has("import sys") {
-        return;
-    }
-    runtime().block_on(async {
-        let dir = temp_dir("crash");
-        let out = dir.join("events.txt");
-        let r = Running::start(model(&dir, listener("crash-first", &out, 1), 10), dir);
-        ready(&r, 1).await;
+    scenario("crash", "crash-first", 1, 10, async |r: &Running| {
         r.remote("x").await;
         r.wait("the redelivery to a new instance", |r| {
             r.received().len() >= 2
@@ -288,23 +293,12 @@ fn crash_while_busy_is_redelivered_to_the_restarted_listener_ev_lst_busy_exit() 
         .await;
         let c = r.counters().await;
         assert_eq!((c.delivered, c.rebuffered, c.dropped), (1, 1, 0));
-        r.stop().await;
     });
 }
 
 #[test]
 fn overflow_drops_the_oldest_and_counts_it_ev_buf_overflow() {
-    let _one = ONE_DAEMON_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if !python_has("import sys") {
-        return;
-    }
-    runtime().block_on(async {
-        let dir = temp_dir("overflow");
-        let out = dir.join("events.txt");
-        let r = Running::start(model(&dir, listener("slow", &out, 1), 3), dir);
-        ready(&r, 1).await;
+    scenario("overflow", "slow", 1, 3, async |r: &Running| {
         for i in 0..8 {
             r.remote(&i.to_string()).await;
         }
@@ -333,23 +327,12 @@ fn overflow_drops_the_oldest_and_counts_it_ev_buf_overflow() {
             (8, 4, 4),
             "every event delivered or counted"
         );
-        r.stop().await;
     });
 }
 
 #[test]
 fn garbage_means_unknown_then_restart_and_redelivery_issue_1417() {
-    let _one = ONE_DAEMON_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if !python_has("import sys") {
-        return;
-    }
-    runtime().block_on(async {
-        let dir = temp_dir("garbage");
-        let out = dir.join("events.txt");
-        let r = Running::start(model(&dir, listener("garbage-first", &out, 1), 10), dir);
-        ready(&r, 1).await;
+    scenario("garbage", "garbage-first", 1, 10, async |r: &Running| {
         r.remote("held").await;
         r.wait("redelivery to the restarted listener", |r| {
             r.received().len() >= 2
@@ -369,23 +352,12 @@ fn garbage_means_unknown_then_restart_and_redelivery_issue_1417() {
             log.contains("WARN lst_0: restarting event listener stuck in UNKNOWN state"),
             "{log}"
         );
-        r.stop().await;
     });
 }
 
 #[test]
 fn ready_in_pieces_and_numprocs_dispatch_ev_proto_partial_ev_pool_choice() {
-    let _one = ONE_DAEMON_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if !python_has("import sys") {
-        return;
-    }
-    runtime().block_on(async {
-        let dir = temp_dir("pieces");
-        let out = dir.join("events.txt");
-        let r = Running::start(model(&dir, listener("pieces", &out, 2), 10), dir);
-        ready(&r, 2).await;
+    scenario("pieces", "pieces", 2, 10, async |r: &Running| {
         for i in 0..6 {
             r.remote(&i.to_string()).await;
         }
@@ -399,7 +371,6 @@ fn ready_in_pieces_and_numprocs_dispatch_ev_proto_partial_ev_pool_choice() {
             (6, 0, 0),
             "READY in pieces is a valid READY"
         );
-        r.stop().await;
     });
 }
 
