@@ -60,3 +60,58 @@ fn sighup_restarts_ours() {
         sighup_restarts(Implementation::Rust);
     }
 }
+
+/// A restart (SIGHUP, `supervisor.restart`) or a re-read (`reread`, `update`) with a file that
+/// no longer loads keeps the daemon running on the configuration it has and says why (issue 9;
+/// 4.3 stops everything and exits on SIGHUP — see COMPATIBILITY.md).
+#[test]
+fn a_broken_file_keeps_the_running_configuration_ours() {
+    if !python_reference() {
+        return;
+    }
+    let d = Daemon::start(
+        Implementation::Rust,
+        "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n",
+    )
+    .expect("daemon starts");
+    let pid_of = |d: &Daemon| {
+        d.rpc("s.supervisor.getProcessInfo('sleeper')['pid']")
+            .unwrap_or_default()
+    };
+    wait_until(Duration::from_secs(10), "sleeper RUNNING", || {
+        pid_of(&d).parse::<u32>().is_ok_and(|p| p > 0)
+    });
+    let before = pid_of(&d);
+    d.rewrite_sections(
+        "[program:sleeper]\ncommand=sleep 1000\nautorestart=maybe\n",
+        "debug",
+    )
+    .expect("rewrite");
+    kill(Pid::from_raw(d.pid() as i32), Signal::SIGHUP).expect("SIGHUP");
+    wait_until(Duration::from_secs(10), "the refusal in the log", || {
+        d.main_log()
+            .contains("ERRO not restarting: the configuration no longer loads")
+    });
+    assert!(
+        d.main_log().contains("autorestart"),
+        "the problem is named: {}",
+        d.main_log()
+    );
+    let fault = d
+        .rpc("s.supervisor.restart()")
+        .expect_err("restart refused");
+    assert!(fault.to_string().contains("CANT_REREAD"), "{fault}");
+    let (out, code) = d.ctl(&["reread"]).expect("supervisorctl");
+    assert!(
+        out.starts_with("ERROR: CANT_REREAD:") && out.contains("autorestart"),
+        "{out}"
+    );
+    assert_ne!(code, 0);
+    let (out, _) = d.ctl(&["update"]).expect("supervisorctl");
+    assert!(out.contains("CANT_REREAD"), "{out}");
+    assert_eq!(pid_of(&d), before, "still the same sleeper");
+    assert_eq!(
+        d.rpc("s.supervisor.getState()['statename']").expect("rpc"),
+        "RUNNING"
+    );
+}

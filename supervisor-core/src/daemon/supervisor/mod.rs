@@ -558,6 +558,24 @@ impl Supervisor {
             .collect()
     }
 
+    /// Whether the configuration file still loads, checked before a restart so that a broken
+    /// file leaves the daemon running on the configuration it has (4.3 stops everything and
+    /// exits; see COMPATIBILITY.md). `Err` holds every problem, one per `; `.
+    fn config_still_loads(&self) -> Result<(), String> {
+        let Some(source) = &self.model.source else {
+            return Ok(());
+        };
+        crate::config::load(&source.path, &source.overrides)
+            .map(|_| ())
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+    }
+
     /// The writer of process `i`'s stdin, started on first use.
     fn stdin(&mut self, i: usize) -> Option<&mpsc::UnboundedSender<Bytes>> {
         let slot = &mut self.procs[i];
@@ -941,6 +959,13 @@ impl Supervisor {
             // Restart is a shutdown followed by a fresh start by the caller (the binary
             // re-reads the config); the task itself stops here.
             DaemonSignal::Restart if !shutting_down => {
+                if let Err(problems) = self.config_still_loads() {
+                    self.line(
+                        LogLevel::Error,
+                        format!("not restarting: the configuration no longer loads; still running the current one: {problems}"),
+                    );
+                    return;
+                }
                 self.restart_requested = true;
                 self.begin_shutdown(now);
             }

@@ -423,6 +423,9 @@ impl Supervisor {
                 Ok(Value::Bool(true))
             }
             "supervisor.restart" => {
+                // A file that no longer loads is refused now rather than after everything
+                // has been stopped.
+                self.config_still_loads().map_err(Fault::CantReread)?;
                 self.shutdown_requested = true;
                 self.restart_requested = true;
                 Ok(Value::Bool(true))
