@@ -138,6 +138,9 @@ pub struct ServerOptions {
     pub credentials: Option<Credentials>,
     /// Largest accepted request body.
     pub max_body: usize,
+    /// How long a client may take to send a request's headers before the connection is
+    /// closed (a slowloris client cannot hold a connection open); `None`: 30 s.
+    pub header_timeout: Option<std::time::Duration>,
 }
 
 /// A bound listening socket.
@@ -183,6 +186,9 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     R: Routes,
 {
+    let header_timeout = options
+        .header_timeout
+        .unwrap_or(std::time::Duration::from_secs(30));
     let service = service_fn(move |req| {
         let options = options.clone();
         let routes = routes.clone();
@@ -190,6 +196,8 @@ where
     });
     // Malformed requests get hyper's 400; oversized header sections are refused.
     let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout)
         .max_buf_size(64 * 1024)
         .serve_connection(TokioIo::new(stream), service)
         .await;

@@ -25,6 +25,7 @@ async fn start(credentials: Option<Credentials>) -> std::net::SocketAddr {
     let options = ServerOptions {
         credentials,
         max_body: 1024,
+        header_timeout: Some(std::time::Duration::from_secs(1)),
     };
     tokio::spawn(serve(Listener::Tcp(listener), options, Arc::new(Echo)));
     addr
@@ -141,6 +142,7 @@ async fn unix_socket_mode_stale_and_in_use_rpc_http_unix() {
     let options = ServerOptions {
         credentials: None,
         max_body: 1024,
+        header_timeout: None,
     };
     tokio::spawn(serve(Listener::Unix(listener), options, Arc::new(Echo)));
     let mut s = UnixStream::connect(&path).await.expect("connect");
@@ -151,4 +153,27 @@ async fn unix_socket_mode_stale_and_in_use_rpc_http_unix() {
     // A live socket is refused.
     assert!(matches!(bind_unix(&opts), Err(BindError::InUse(_))));
     std::fs::remove_dir_all(dir).expect("cleanup");
+}
+
+/// A client that never finishes its headers is disconnected after the header timeout, and
+/// other clients are served meanwhile (slowloris, issue 9).
+#[tokio::test]
+async fn slow_headers_are_cut_off_and_do_not_block_others() {
+    let addr = start(None).await;
+    let mut slow = TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let resp = exchange(addr, &post("/RPC2", "<call/>", "")).await;
+    assert_eq!(status(&resp), "200", "served while the slow client waits");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        slow.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(
+        matches!(closed, Ok(Ok(_)) | Ok(Err(_))),
+        "the slow connection is closed by the server"
+    );
 }

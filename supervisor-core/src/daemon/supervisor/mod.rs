@@ -402,6 +402,7 @@ pub async fn run(
         let options = crate::http::ServerOptions {
             credentials: options,
             max_body: 10 << 20,
+            header_timeout: None,
         };
         tokio::spawn(crate::http::serve(
             listener,
