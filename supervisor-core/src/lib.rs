@@ -69,6 +69,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod ctl;
 pub mod daemon;
 pub mod events;
 pub mod http;

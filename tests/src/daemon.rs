@@ -139,6 +139,23 @@ impl Daemon {
         ))
     }
 
+    /// Runs our `supervisorctl -c <this daemon's config> args...` and returns its stdout and
+    /// exit code.
+    pub fn rust_ctl(&self, args: &[&str]) -> io::Result<(String, i32)> {
+        let out = Command::new(rust_binary("supervisorctl"))
+            .arg("-c")
+            .arg(self.dir.join("supervisord.conf"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()?;
+        self.remember_pids();
+        Ok((
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.code().unwrap_or(-1),
+        ))
+    }
+
     /// Replaces the `sections` part of the config file (for `reread`/`update` scenarios).
     pub fn rewrite_sections(&self, sections: &str, loglevel: &str) -> io::Result<()> {
         std::fs::write(

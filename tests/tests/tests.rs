@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per area.
 
 mod ctl_groups;
+mod ctl_rust;
 mod daemonize;
 mod events_diff;
 mod every_method;

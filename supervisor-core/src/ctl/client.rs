@@ -1,0 +1,179 @@
+//! The XML-RPC client `supervisorctl` talks through: hyper's HTTP/1.1 client over a unix
+//! socket or TCP, basic auth, one connection per call (as 4.3's client does).
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
+use http_body_util::{BodyExt, Full};
+use hyper::header;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+
+/// Where the daemon listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Server {
+    /// `unix:///path`.
+    Unix(PathBuf),
+    /// `http://host:port`.
+    Tcp(String),
+}
+
+impl Server {
+    /// Parses `unix://` and `http://` URLs (port 80 by default).
+    pub fn parse(url: &str) -> Option<Server> {
+        if let Some(path) = url.strip_prefix("unix://") {
+            return Some(Server::Unix(PathBuf::from(path)));
+        }
+        let rest = url.strip_prefix("http://")?;
+        let host = rest.split('/').next().filter(|h| !h.is_empty())?;
+        Some(Server::Tcp(if host.contains(':') {
+            host.to_owned()
+        } else {
+            format!("{host}:80")
+        }))
+    }
+}
+
+/// Why a call failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// Nothing listens there (`ECONNREFUSED`).
+    Refused,
+    /// The unix socket does not exist.
+    NoSuchFile,
+    /// HTTP 401.
+    Unauthorized,
+    /// A fault from supervisord.
+    Fault(i64, String),
+    /// Anything else (I/O, HTTP status, bad XML).
+    Other(String),
+}
+
+/// A client for one server.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The URL as given (for messages).
+    pub url: String,
+    server: Option<Server>,
+    authorization: Option<String>,
+}
+
+impl Client {
+    /// A client for `url` with optional credentials.
+    pub fn new(url: &str, username: Option<&str>, password: Option<&str>) -> Client {
+        let authorization = username.filter(|u| !u.is_empty()).map(|u| {
+            let token = base64::engine::general_purpose::STANDARD
+                .encode(format!("{u}:{}", password.unwrap_or("")));
+            format!("Basic {token}")
+        });
+        Client {
+            url: url.to_owned(),
+            server: Server::parse(url),
+            authorization,
+        }
+    }
+
+    async fn send(
+        &self,
+        req: Request<Full<Bytes>>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, CallError> {
+        let io_error = |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => CallError::Refused,
+            std::io::ErrorKind::NotFound => CallError::NoSuchFile,
+            _ => CallError::Other(e.to_string()),
+        };
+        let other = |e: hyper::Error| CallError::Other(e.to_string());
+        match &self.server {
+            Some(Server::Unix(path)) => {
+                let stream = tokio::net::UnixStream::connect(path)
+                    .await
+                    .map_err(io_error)?;
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                        .await
+                        .map_err(other)?;
+                tokio::spawn(conn);
+                sender.send_request(req).await.map_err(other)
+            }
+            Some(Server::Tcp(addr)) => {
+                let stream = tokio::net::TcpStream::connect(addr)
+                    .await
+                    .map_err(io_error)?;
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                        .await
+                        .map_err(other)?;
+                tokio::spawn(conn);
+                sender.send_request(req).await.map_err(other)
+            }
+            None => Err(CallError::Other(format!("bad server URL {}", self.url))),
+        }
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Request<Full<Bytes>>, CallError> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::CONTENT_TYPE, "text/xml");
+        if let Some(auth) = &self.authorization {
+            builder = builder.header(header::AUTHORIZATION, auth.as_str());
+        }
+        builder
+            .body(Full::new(body))
+            .map_err(|e| CallError::Other(e.to_string()))
+    }
+
+    /// One XML-RPC call.
+    pub async fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
+        let body = MethodCall {
+            method: method.to_owned(),
+            params,
+        }
+        .encode();
+        let resp = self
+            .send(self.request("POST", "/RPC2", Bytes::from(body))?)
+            .await?;
+        if resp.status() == hyper::StatusCode::UNAUTHORIZED {
+            return Err(CallError::Unauthorized);
+        }
+        if !resp.status().is_success() {
+            return Err(CallError::Other(format!("HTTP {}", resp.status())));
+        }
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| CallError::Other(e.to_string()))?
+            .to_bytes();
+        match MethodResponse::decode(&bytes) {
+            Ok(MethodResponse::Value(v)) => Ok(v),
+            Ok(MethodResponse::Fault { code, string }) => Err(CallError::Fault(code, string)),
+            Err(e) => Err(CallError::Other(e.to_string())),
+        }
+    }
+
+    /// Follows `path` (`/logtail/...`, `/mainlogtail`), handing each chunk to `out` until the
+    /// server ends the stream.
+    pub async fn follow(&self, path: &str, mut out: impl FnMut(&[u8])) -> Result<(), CallError> {
+        let resp = self.send(self.request("GET", path, Bytes::new())?).await?;
+        if resp.status() == hyper::StatusCode::UNAUTHORIZED {
+            return Err(CallError::Unauthorized);
+        }
+        let mut body = resp.into_body();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| CallError::Other(e.to_string()))?;
+            if let Some(data) = frame.data_ref() {
+                out(data);
+            }
+        }
+        Ok(())
+    }
+}

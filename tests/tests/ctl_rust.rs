@@ -1,0 +1,145 @@
+//! Our `supervisorctl` against Python's 4.3 `supervisorctl`: the same command sequence on
+//! two identical daemons, one driven by each client; stdout and exit statuses must match
+//! (pids and uptimes normalised) ([CTL-*], issue 6).
+
+use std::time::Duration;
+
+use tests::{python_reference, wait_until, Daemon, Implementation};
+
+const SECTIONS: &str = "\
+[program:cat]\ncommand=sh -c 'echo hello; echo oops >&2; exec cat'\nstartsecs=0\n\n\
+[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n\n\
+[program:quick]\ncommand=sh -c 'exit 3'\nstartsecs=0\nautostart=false\nautorestart=false\n\n\
+[program:one]\ncommand=sleep 1001\nstartsecs=0\n\n\
+[program:two]\ncommand=sleep 1002\nstartsecs=0\npriority=5\n\n\
+[group:grp]\nprograms=one,two\n";
+
+const SCRIPT: &[&[&str]] = &[
+    &["status"],
+    &["status", "cat", "grp:*", "nosuch"],
+    &["status", "sleeper"],
+    &["start"],
+    &["start", "sleeper"],
+    &["start", "sleeper"],
+    &["start", "nosuch"],
+    &["start", "nosuch:*"],
+    &["stop", "sleeper"],
+    &["stop", "sleeper"],
+    &["stop"],
+    &["stop", "grp:*"],
+    &["start", "grp:*"],
+    &["restart", "grp:one"],
+    &["signal", "CONT", "cat"],
+    &["signal", "BOGUS", "cat"],
+    &["signal", "CONT", "sleeper"],
+    &["signal", "CONT"],
+    &["pid", "sleeper"],
+    &["pid", "nosuch"],
+    &["tail", "cat"],
+    &["tail", "cat", "stderr"],
+    &["tail", "-3", "cat"],
+    &["tail", "cat", "bogus"],
+    &["tail"],
+    &["tail", "nosuch"],
+    &["clear", "cat"],
+    &["clear", "nosuch"],
+    &["clear"],
+    &["avail"],
+    &["avail", "x"],
+    &["reread"],
+    &["update"],
+    &["add", "grp"],
+    &["remove", "nosuch"],
+    &["remove", "cat"],
+    &["version"],
+    &["version", "x"],
+    &["bogus"],
+    &["stop", "all"],
+    &["status"],
+    &["start", "all"],
+];
+
+fn normalise(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut words: Vec<String> = Vec::new();
+        let mut prev_pid = false;
+        for w in line.split(' ') {
+            if prev_pid && w.trim_end_matches(',').parse::<u32>().is_ok() {
+                words.push("PID,".into());
+            } else if w.matches(':').count() == 2
+                && w.chars().all(|c| c.is_ascii_digit() || c == ':')
+            {
+                words.push("UPTIME".into());
+            } else {
+                words.push(w.to_owned());
+            }
+            prev_pid = w == "pid";
+        }
+        let line = words.join(" ");
+        // A bare pid (`pid sleeper`).
+        let line = if line.parse::<u32>().is_ok_and(|p| p > 0) {
+            "PID".to_owned()
+        } else {
+            line
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn transcript(python_client: bool) -> String {
+    let d = Daemon::start(Implementation::Rust, SECTIONS).expect("daemon starts");
+    wait_until(
+        Duration::from_secs(10),
+        "cat RUNNING with its output",
+        || {
+            d.rpc("s.supervisor.readProcessStdoutLog('cat', 0, 0)")
+                .is_ok_and(|t| t.contains("hello"))
+        },
+    );
+    let mut t = String::new();
+    for cmd in SCRIPT {
+        let (out, code) = if python_client {
+            d.ctl(cmd).expect("python supervisorctl")
+        } else {
+            d.rust_ctl(cmd).expect("our supervisorctl")
+        };
+        // After a usage error each client prints its own help text (ours is our own wording,
+        // COMPATIBILITY.md): only the error line is compared.
+        let out = match out.lines().next() {
+            Some(first) if first.starts_with("Error:") => format!("{first}\n"),
+            _ => out,
+        };
+        t.push_str(&format!(
+            "$ {}\n{}[exit {code}]\n",
+            cmd.join(" "),
+            normalise(&out)
+        ));
+    }
+    t
+}
+
+#[test]
+fn our_supervisorctl_prints_what_4_3_prints() {
+    if !python_reference() {
+        return;
+    }
+    let ours = transcript(false);
+    let reference = transcript(true);
+    let a: Vec<&str> = ours.split("$ ").collect();
+    let b: Vec<&str> = reference.split("$ ").collect();
+    let diffs: Vec<String> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| format!("ours:\n$ {x}Python:\n$ {y}"))
+        .collect();
+    assert!(
+        diffs.is_empty(),
+        "{} commands differ:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
