@@ -143,3 +143,27 @@ fn our_supervisorctl_prints_what_4_3_prints() {
         diffs.join("\n")
     );
 }
+
+/// `status --json` (beyond 4.3, its issue #1274): the same processes as JSON.
+#[test]
+fn status_json_lists_processes_as_json() {
+    if !python_reference() {
+        return;
+    }
+    let d = Daemon::start(Implementation::Rust, SECTIONS).expect("daemon starts");
+    wait_until(Duration::from_secs(10), "cat RUNNING", || {
+        d.rpc("s.supervisor.getProcessInfo('cat')['statename']")
+            .is_ok_and(|s| s == "RUNNING")
+    });
+    let (out, code) = d.rust_ctl(&["status", "--json"]).expect("runs");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    let items = v.as_array().expect("an array");
+    assert_eq!(items.len(), 5, "{out}");
+    let cat = items.iter().find(|p| p["name"] == "cat").expect("cat");
+    assert_eq!(cat["statename"], "RUNNING");
+    assert!(cat["pid"].as_i64().is_some_and(|p| p > 0));
+    assert_eq!(
+        code, 3,
+        "sleeper and quick are stopped, as plain status says"
+    );
+}

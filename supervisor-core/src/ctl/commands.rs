@@ -52,6 +52,48 @@ fn namespec(group: &str, name: &str) -> String {
     }
 }
 
+/// An XML-RPC value as JSON.
+fn json_value(v: &Value) -> String {
+    match v {
+        Value::Int(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Double(d) if d.is_finite() => d.to_string(),
+        Value::Double(_) => "null".into(),
+        Value::String(t) => json_string(t),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(json_value).collect::<Vec<_>>().join(",")
+        ),
+        Value::Struct(members) => format!(
+            "{{{}}}",
+            members
+                .iter()
+                .map(|(k, v)| format!("{}:{}", json_string(k), json_value(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => json_string(&format!("{other:?}")),
+    }
+}
+
+fn json_string(t: &str) -> String {
+    let mut out = String::with_capacity(t.len() + 2);
+    out.push('"');
+    for c in t.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// One command run: the client, a runtime to drive it, and the exit status so far.
 #[derive(Debug)]
 pub struct Ctl {
@@ -192,6 +234,9 @@ impl Ctl {
     }
 
     fn status(&mut self, args: &[&str]) {
+        let json = args.contains(&"--json");
+        let args: Vec<&str> = args.iter().copied().filter(|a| *a != "--json").collect();
+        let args = args.as_slice();
         if !self.upcheck(true) {
             return;
         }
@@ -240,10 +285,18 @@ impl Ctl {
             .max(30)
             + 3;
         let mut any_stopped = false;
+        if json {
+            // Beyond 4.3 (its issue #1274): the process info structs as a JSON array.
+            let items: Vec<String> = shown.iter().map(|p| json_value(p)).collect();
+            println!("[{}]", items.join(","));
+        }
         for p in &shown {
             let state = s(p, "statename");
             if matches!(state, "STOPPED" | "EXITED" | "FATAL" | "UNKNOWN") {
                 any_stopped = true;
+            }
+            if json {
+                continue;
             }
             println!(
                 "{:<width$}{:<10}{}",
@@ -872,7 +925,7 @@ impl Ctl {
 /// One command's usage (`help <topic>`, and after a usage error), in our own words.
 pub fn usage(topic: &str) -> String {
     let text = match topic {
-        "status" => "status [<name>|<group>:*|all]...\tshow processes (all by default)",
+        "status" => "status [--json] [<name>|<group>:*|all]...\tshow processes (all by default; --json: as a JSON array)",
         "start" => "start <name>|<group>:*|all...\tstart processes",
         "stop" => "stop <name>|<group>:*|all...\tstop processes",
         "restart" => "restart <name>|<group>:*|all...\tstop, then start processes",
