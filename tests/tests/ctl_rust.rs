@@ -167,3 +167,42 @@ fn status_json_lists_processes_as_json() {
         "sleeper and quick are stopped, as plain status says"
     );
 }
+
+/// The interactive shell: runs `status` first, then each line; `open` switches servers.
+#[test]
+fn the_shell_runs_lines_and_open_switches_servers() {
+    if !python_reference() {
+        return;
+    }
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let d = Daemon::start(Implementation::Rust, SECTIONS).expect("daemon starts");
+    let mut child = Command::new(tests::rust_binary("supervisorctl"))
+        .arg("-c")
+        .arg(d.dir().join("supervisord.conf"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let url = d.server_url();
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("version\nopen ftp://x\nopen {url}\nquit\n").as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.starts_with("cat "), "status first: {text}");
+    assert!(text.contains("supervisor> 4.3.0"), "{text}");
+    assert!(
+        text.contains("ERROR: url must be http:// or unix://"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("sleeper ").count(),
+        2,
+        "status again after open: {text}"
+    );
+}

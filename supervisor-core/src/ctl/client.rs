@@ -75,6 +75,15 @@ impl Client {
         }
     }
 
+    /// The same credentials, another server.
+    pub fn with_url(&self, url: &str) -> Client {
+        Client {
+            url: url.to_owned(),
+            server: Server::parse(url),
+            authorization: self.authorization.clone(),
+        }
+    }
+
     async fn send(
         &self,
         req: Request<Full<Bytes>>,

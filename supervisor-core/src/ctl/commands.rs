@@ -214,6 +214,16 @@ impl Ctl {
             "tail" => self.tail(&args),
             "maintail" => self.maintail(&args),
             "help" => self.help(&args),
+            "open" => match args.as_slice() {
+                [url] if url.starts_with("http://") || url.starts_with("unix://") => {
+                    self.client = self.client.with_url(url);
+                    self.status(&[]);
+                }
+                _ => {
+                    println!("ERROR: url must be http:// or unix://");
+                    self.fail(ERROR);
+                }
+            },
             _ => {
                 println!("*** Unknown syntax: {}", words.join(" "));
                 self.fail(ERROR);
