@@ -23,7 +23,9 @@ static ONE_DAEMON_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A listener driven by $MODE: `ok` answers OK; `fail-first` answers FAIL to the first
 /// event; `garbage-first` writes garbage instead of its first READY after receiving an event;
-/// `crash-first` exits while BUSY with its first event; `chaos` exits while BUSY (3 %) or
+/// `hang` never answers; `mid-result` exits halfway through its first RESULT;
+/// `stderr-flood` writes 800 KiB to stderr per event; `crash-first` exits while BUSY with its
+/// first event; `chaos` exits while BUSY (3 %) or
 /// answers FAIL (10 %) at random and records only the events it acknowledges; `slow` sleeps 0.3 s per event; `pieces` writes READY one byte at a time. Every event
 /// received is appended to $OUT as `<pid> <serial> <poolserial> <eventname> <payload>`.
 const LISTENER: &str = r#"
@@ -58,6 +60,15 @@ while True:
     if first and mode == 'fail-first':
         open(state, 'w').close(); first = False
         w('RESULT 4\nFAIL'); w('READY\n'); continue
+    if mode == 'hang':
+        time.sleep(3600)
+    if first and mode == 'mid-result':
+        open(state, 'w').close()
+        w('RESULT 2\nO'); os._exit(4)
+    if mode == 'stderr-flood':
+        for _ in range(200):
+            sys.stderr.write('x' * 4096 + '\n')
+        sys.stderr.flush()
     if first and mode == 'crash-first':
         open(state, 'w').close()
         os._exit(3)
@@ -465,5 +476,59 @@ fn flood_with_failing_and_crashing_listeners_loses_nothing_uncounted() {
             assert_eq!(seen as u64, u64::from(lines), "no drop counted, so no line lost");
         }
         r.stop().await;
+    });
+}
+
+/// Faults (issue 9): a listener that hangs forever while BUSY stalls only its pool — the
+/// daemon keeps answering and counts what overflows; one that exits halfway through its
+/// RESULT has the event redelivered; one that floods stderr is still served.
+#[test]
+fn a_hung_listener_stalls_only_its_pool_and_overflow_is_counted() {
+    scenario("hang", "hang", 1, 3, async |r: &Running| {
+        for i in 0..10 {
+            r.remote(&i.to_string()).await;
+        }
+        r.wait("six drops counted", |r| {
+            r.main_log().matches("event buffer overflowed").count() >= 6
+        })
+        .await;
+        let state = r.rpc("supervisor.getState", Vec::new()).await;
+        assert!(format!("{state:?}").contains("RUNNING"), "{state:?}");
+        let c = r.counters().await;
+        assert_eq!(c.accepted, 10);
+        assert_eq!(c.sent, 1, "one event is held by the hung listener");
+        assert_eq!(c.delivered, 0);
+        assert_eq!(c.dropped, 6, "10 accepted = 1 sent + 3 queued + 6 dropped");
+    });
+}
+
+#[test]
+fn exit_in_the_middle_of_a_result_means_redelivery() {
+    scenario("midresult", "mid-result", 1, 10, async |r: &Running| {
+        r.remote("x").await;
+        r.wait("the redelivery", |r| r.received().len() >= 2).await;
+        let got = r.received();
+        assert_eq!(got[0][1], got[1][1], "the same serial");
+        r.wait("acknowledged by the new instance", |r| {
+            r.main_log().contains("lst_0: event was processed")
+        })
+        .await;
+        let c = r.counters().await;
+        assert_eq!((c.delivered, c.rebuffered), (1, 1));
+    });
+}
+
+#[test]
+fn a_listener_flooding_stderr_is_still_served() {
+    scenario("flood", "stderr-flood", 1, 10, async |r: &Running| {
+        for i in 0..5 {
+            r.remote(&i.to_string()).await;
+        }
+        r.wait("five events acknowledged", |r| {
+            r.main_log().matches("event was processed").count() >= 5
+        })
+        .await;
+        let c = r.counters().await;
+        assert_eq!((c.delivered, c.dropped), (5, 0));
     });
 }
