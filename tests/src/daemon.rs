@@ -139,6 +139,17 @@ impl Daemon {
         ))
     }
 
+    /// Stops the daemon with SIGTERM, waits up to 30 s for it to exit and returns its main
+    /// log (which dropping the daemon would delete with its temp dir).
+    pub fn stop_and_read_log(mut self) -> String {
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGTERM);
+        let _ = try_wait_until(Duration::from_secs(30), || {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        self.main_log()
+    }
+
     /// Runs our `supervisorctl -c <this daemon's config> args...` and returns its stdout and
     /// exit code.
     pub fn rust_ctl(&self, args: &[&str]) -> io::Result<(String, i32)> {

@@ -10,4 +10,5 @@ mod harness;
 mod listeners;
 mod restart;
 mod sdk;
+mod stopping;
 mod web;
