@@ -11,4 +11,5 @@ mod listeners;
 mod restart;
 mod sdk;
 mod stopping;
+mod transitions;
 mod web;
