@@ -8,6 +8,7 @@ mod every_method;
 mod fcgi;
 mod harness;
 mod listeners;
+mod many;
 mod restart;
 mod sdk;
 mod stopping;
