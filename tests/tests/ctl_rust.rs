@@ -206,3 +206,60 @@ fn the_shell_runs_lines_and_open_switches_servers() {
         "status again after open: {text}"
     );
 }
+
+/// `fg`: the process's output arrives, typed lines reach its stdin, EOF leaves ([CTL-fg]).
+#[test]
+fn fg_attaches_to_a_process() {
+    if !python_reference() {
+        return;
+    }
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let d = Daemon::start(
+        Implementation::Rust,
+        "[program:echoer]\ncommand=sh -c 'while read l; do echo \"echo: $l\"; done'\nstartsecs=0\n",
+    )
+    .expect("daemon starts");
+    wait_until(Duration::from_secs(10), "echoer RUNNING", || {
+        d.rpc("s.supervisor.getProcessInfo('echoer')['statename']")
+            .is_ok_and(|s| s == "RUNNING")
+    });
+    let mut child = Command::new(tests::rust_binary("supervisorctl"))
+        .arg("-c")
+        .arg(d.dir().join("supervisord.conf"))
+        .args(["fg", "echoer"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let mut read_until = |want: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while !seen.contains(want) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {want:?} in {seen:?}"
+            );
+            if let Ok(b) = rx.recv_timeout(Duration::from_millis(100)) {
+                seen.push_str(&String::from_utf8_lossy(&b));
+            }
+        }
+    };
+    read_until("==> Press Ctrl-C to exit <==");
+    stdin.write_all(b"hello\n").expect("type");
+    read_until("echo: hello");
+    drop(stdin);
+    read_until("Exiting foreground");
+    assert!(child.wait().expect("wait").success());
+}

@@ -214,6 +214,7 @@ impl Ctl {
             "tail" => self.tail(&args),
             "maintail" => self.maintail(&args),
             "help" => self.help(&args),
+            "fg" => self.fg(&args),
             "open" => match args.as_slice() {
                 [url] if url.starts_with("http://") || url.starts_with("unix://") => {
                     self.client = self.client.with_url(url);
@@ -909,6 +910,114 @@ impl Ctl {
             }
             Err(e) => self.generic(&e),
         }
+    }
+
+    /// [CTL-fg]: the process's output streamed here, and each line typed sent to its stdin,
+    /// until EOF (Ctrl-D) or the process stops.
+    fn fg(&mut self, args: &[&str]) {
+        let name = match args {
+            [] => {
+                println!("ERROR: no process name supplied");
+                self.fail(ERROR);
+                return;
+            }
+            [name] => (*name).to_owned(),
+            _ => {
+                println!("ERROR: too many process names supplied");
+                self.fail(ERROR);
+                return;
+            }
+        };
+        if !self.upcheck(false) {
+            return;
+        }
+        match self.call(
+            "supervisor.getProcessInfo",
+            vec![Value::from(name.as_str())],
+        ) {
+            Ok(info) if s(&info, "statename") == "RUNNING" => {}
+            Ok(_) => {
+                println!("ERROR: process not running");
+                self.fail(ERROR);
+                return;
+            }
+            Err(CallError::Fault(BAD_NAME, _)) => {
+                println!("ERROR: bad process name supplied");
+                self.fail(ERROR);
+                return;
+            }
+            Err(e) => {
+                self.generic(&e);
+                return;
+            }
+        }
+        println!("==> Press Ctrl-C to exit <==");
+        let client = self.client.clone();
+        let message = self.rt.block_on(async move {
+            let print = |chunk: &[u8]| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(chunk);
+                let _ = out.flush();
+            };
+            let tails: Vec<_> = ["stdout", "stderr"]
+                .into_iter()
+                .map(|channel| {
+                    let client = client.clone();
+                    let path = format!("/logtail/{name}/{channel}");
+                    tokio::spawn(async move {
+                        let _ = client.follow(&path, print).await;
+                    })
+                })
+                .collect();
+            let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<Option<String>>();
+            std::thread::spawn(move || {
+                let stdin = std::io::stdin();
+                loop {
+                    let mut line = String::new();
+                    match stdin.read_line(&mut line) {
+                        Ok(0) | Err(_) => {
+                            let _ = tx.send(None);
+                            return;
+                        }
+                        Ok(_) => {
+                            if tx.send(Some(line)).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            });
+            let mut check = tokio::time::interval(std::time::Duration::from_secs(1));
+            let message = loop {
+                tokio::select! {
+                    line = lines.recv() => match line {
+                        Some(Some(text)) => {
+                            let chars = format!("{}\n", text.trim_end_matches(['\r', '\n']));
+                            let _ = client
+                                .call("supervisor.sendProcessStdin", vec![Value::from(name.as_str()), Value::from(chars)])
+                                .await;
+                        }
+                        _ => break "Exiting foreground",
+                    },
+                    _ = check.tick() => {
+                        let running = client
+                            .call("supervisor.getProcessInfo", vec![Value::from(name.as_str())])
+                            .await
+                            .is_ok_and(|i| s(&i, "statename") == "RUNNING");
+                        if !running {
+                            break "Process got killed";
+                        }
+                    }
+                }
+            };
+            for t in tails {
+                t.abort();
+            }
+            message
+        });
+        println!();
+        println!("{message}");
     }
 
     fn help(&mut self, args: &[&str]) {
