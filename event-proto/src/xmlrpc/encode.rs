@@ -6,12 +6,38 @@ use base64::Engine as _;
 
 use super::value::{MethodCall, MethodResponse, Value};
 
+/// A rough size of `v`'s encoding, to allocate the document once.
+fn estimate(v: &Value) -> usize {
+    match v {
+        Value::String(s) | Value::DateTime(s) => s.len() + 32,
+        Value::Base64(b) => b.len() * 4 / 3 + 40,
+        Value::Array(items) => 32 + items.iter().map(estimate).sum::<usize>(),
+        Value::Struct(members) => {
+            32 + members
+                .iter()
+                .map(|(k, v)| k.len() + 40 + estimate(v))
+                .sum::<usize>()
+        }
+        _ => 40,
+    }
+}
+
 /// Escapes `&`, `<` and `>`, as Python's xmlrpc `escape` does, and replaces characters XML 1.0
 /// forbids (control characters other than tab, newline and carriage return; U+FFFE, U+FFFF)
 /// with U+FFFD: 4.3 sends them raw and Python clients then fail to parse the response
 /// ([RPC-BUG-control-chars]).
 fn escape(out: &mut String, s: &str) {
-    for c in s.chars() {
+    // Fast path: most strings (names, states, paths) need nothing escaped. 0xEF starts every
+    // character from U+F000 to U+FFFF, so U+FFFE/U+FFFF always take the slow path.
+    let needs = |b: u8| {
+        matches!(b, b'&' | b'<' | b'>' | 0xEF) || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    };
+    let Some(first) = s.bytes().position(needs) else {
+        out.push_str(s);
+        return;
+    };
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -99,6 +125,7 @@ impl MethodResponse {
         let mut out = String::from("<?xml version='1.0'?>\n<methodResponse>\n");
         match self {
             MethodResponse::Value(v) => {
+                out.reserve(estimate(v) + 64);
                 out.push_str("<params>\n<param>\n");
                 value(&mut out, v);
                 out.push_str("\n</param>\n</params>\n");
