@@ -263,3 +263,45 @@ fn fg_attaches_to_a_process() {
     read_until("Exiting foreground");
     assert!(child.wait().expect("wait").success());
 }
+
+/// On 401 the shell asks for a username and password and tries again
+/// ([CTL-OPT-auth-prompt]).
+#[test]
+fn the_shell_asks_for_credentials_on_401() {
+    if !python_reference() {
+        return;
+    }
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let d = Daemon::start(
+        Implementation::Rust,
+        &format!("[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=123\n\n[program:cat]\ncommand=cat\nstartsecs=0\n"),
+    )
+    .expect("daemon starts");
+    let mut child = Command::new(tests::rust_binary("supervisorctl"))
+        .args(["-s", &format!("http://127.0.0.1:{port}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"user\n123\nversion\nquit\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("Server requires authentication\nUsername:Password:"),
+        "{text}"
+    );
+    assert!(text.contains("cat "), "status after logging in: {text}");
+    assert!(text.contains("supervisor> 4.3.0"), "{text}");
+    drop(d);
+}

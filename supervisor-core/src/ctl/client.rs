@@ -75,6 +75,13 @@ impl Client {
         }
     }
 
+    /// The same server, these credentials.
+    pub fn with_credentials(&self, username: &str, password: &str) -> Client {
+        let mut c = Client::new(&self.url, Some(username), Some(password));
+        c.server = self.server.clone();
+        c
+    }
+
     /// The same credentials, another server.
     pub fn with_url(&self, url: &str) -> Client {
         Client {

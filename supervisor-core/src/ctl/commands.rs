@@ -167,6 +167,23 @@ impl Ctl {
             }
             Err(CallError::Unauthorized) => {
                 println!("Server requires authentication");
+                if self.interactive {
+                    // [CTL-OPT-auth-prompt]: ask, then try again with what was typed.
+                    let ask = |q: &str| {
+                        use std::io::Write;
+                        print!("{q}");
+                        let _ = std::io::stdout().flush();
+                        let mut line = String::new();
+                        let _ = std::io::stdin().read_line(&mut line);
+                        line.trim_end_matches(['\r', '\n']).to_owned()
+                    };
+                    let username = ask("Username:");
+                    let password = ask("Password:");
+                    if !username.is_empty() {
+                        self.client = self.client.with_credentials(&username, &password);
+                        return self.upcheck(status_cmd);
+                    }
+                }
                 self.fail(if status_cmd { UNREACHABLE } else { ERROR });
                 false
             }
