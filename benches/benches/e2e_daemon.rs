@@ -8,7 +8,9 @@
 //! storm: 50 programs exiting at once with autorestart, restarts/s and daemon CPU.
 //!
 //! `cargo bench -p benches --bench e2e_daemon`; env `BENCH_PROGRAMS` (default 500),
-//! `BENCH_SECONDS` (default 5), `BENCH_LOG_MB` (default 512), `BENCH_IMPLS`.
+//! `BENCH_SECONDS` (default 5), `BENCH_LOG_MB` (default 512), `BENCH_IMPLS`, `BENCH_ROUNDS`
+//! (default 1: each round runs both daemons, alternating which goes first; the table shows
+//! the median of the rounds).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -248,35 +250,70 @@ fn main() {
     let n = env_or("BENCH_PROGRAMS", 500usize);
     let secs = env_or("BENCH_SECONDS", 5u64);
     let mb = env_or("BENCH_LOG_MB", 512u64);
-    let impls = std::env::var("BENCH_IMPLS").unwrap_or_else(|_| "python,rust".into());
-    let mut results: Vec<(String, Vec<(String, f64)>)> = Vec::new();
-    for name in impls.split(',') {
-        let which = match name.trim() {
-            "python" => Implementation::Python,
-            _ => Implementation::Rust,
-        };
-        let mut rows = Vec::new();
-        if programs(which, n, secs, &mut rows).is_none() {
-            eprintln!("{name}: programs scenario not measured");
+    let impls: Vec<String> = std::env::var("BENCH_IMPLS")
+        .unwrap_or_else(|_| "python,rust".into())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .collect();
+    let rounds = env_or("BENCH_ROUNDS", 1usize).max(1);
+    // Every (implementation, scenario) sample of every round; the table shows medians.
+    let mut samples: Vec<(String, String, f64)> = Vec::new();
+    for round in 0..rounds {
+        // Alternate which daemon goes first, so neither always runs on a warmer machine.
+        let mut order = impls.clone();
+        if round % 2 == 1 {
+            order.reverse();
         }
-        if log_throughput(which, mb, &mut rows).is_none() {
-            eprintln!("{name}: log scenario not measured");
+        for name in &order {
+            let which = match name.as_str() {
+                "python" => Implementation::Python,
+                _ => Implementation::Rust,
+            };
+            let mut rows = Vec::new();
+            if programs(which, n, secs, &mut rows).is_none() {
+                eprintln!("{name}: programs scenario not measured");
+            }
+            if log_throughput(which, mb, &mut rows).is_none() {
+                eprintln!("{name}: log scenario not measured");
+            }
+            if restart_storm(which, secs, &mut rows).is_none() {
+                eprintln!("{name}: restart storm not measured");
+            }
+            samples.extend(rows.into_iter().map(|(k, v)| (name.clone(), k, v)));
         }
-        if restart_storm(which, secs, &mut rows).is_none() {
-            eprintln!("{name}: restart storm not measured");
-        }
-        results.push((name.trim().to_owned(), rows));
     }
+    let median = |who: &str, what: &str| -> Option<f64> {
+        let mut v: Vec<f64> = samples
+            .iter()
+            .filter(|(w, k, _)| w == who && k == what)
+            .map(|s| s.2)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| v[v.len() / 2])
+    };
+    let mut names: Vec<String> = Vec::new();
+    for (_, k, _) in &samples {
+        if !names.contains(k) {
+            names.push(k.clone());
+        }
+    }
+    let results: Vec<(String, Vec<(String, f64)>)> = impls
+        .iter()
+        .map(|who| {
+            let rows = names
+                .iter()
+                .filter_map(|k| median(who, k).map(|v| (k.clone(), v)))
+                .collect();
+            (who.clone(), rows)
+        })
+        .collect();
+    println!("{rounds} round(s), alternating the order; medians:");
     let get = |who: &str, what: &str| {
         results
             .iter()
             .find(|(w, _)| w == who)
             .and_then(|(_, rows)| rows.iter().find(|(k, _)| k == what).map(|r| r.1))
     };
-    let names: Vec<String> = results
-        .first()
-        .map(|(_, rows)| rows.iter().map(|r| r.0.clone()).collect())
-        .unwrap_or_default();
     let mut table = Vec::new();
     for what in names {
         let lower_is_better = what.contains("(s,") || what.contains("RSS") || what.contains("CPU");
