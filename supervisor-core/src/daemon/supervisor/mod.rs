@@ -429,6 +429,14 @@ pub async fn run(
             Some(c) = control.recv() => sup.on_control(c, Now::current()),
             () = tokio::time::sleep_until(deadline.into()) => {}
         }
+        // Under load, pipe data arrives in bursts: handle what is already queued before
+        // recomputing deadlines, so their cost is paid once per burst, not per chunk.
+        for _ in 0..64 {
+            match pipe_rx.try_recv() {
+                Ok(p) => sup.on_pipe(p, Now::current()),
+                Err(_) => break,
+            }
+        }
         sup.on_tick(Now::current());
         if sup.shutdown_requested && sup.phase == Phase::Running {
             sup.begin_shutdown(Now::current());
