@@ -31,6 +31,10 @@ pub struct MainLog {
     file: Option<RotatingLog>,
     /// Echo every record to stdout (nodaemon and not silent, [LOG-MAIN-stdout]).
     echo: bool,
+    /// Records written since the last [`MainLog::flush`] while batching (see
+    /// [`MainLog::set_batching`]); empty otherwise.
+    pending: Vec<u8>,
+    batching: bool,
 }
 
 impl MainLog {
@@ -44,7 +48,13 @@ impl MainLog {
             } => Some(RotatingLog::open(path, *maxbytes, *backups)?),
             MainLogTarget::None => None,
         };
-        Ok(MainLog { level, file, echo })
+        Ok(MainLog {
+            level,
+            file,
+            echo,
+            pending: Vec::new(),
+            batching: false,
+        })
     }
 
     /// Whether records at `level` are written (lets callers skip formatting debug output).
@@ -63,21 +73,45 @@ impl MainLog {
             return;
         }
         let record = format(line, at);
+        self.pending.extend_from_slice(record.as_bytes());
+        if !self.batching {
+            self.flush();
+        }
+    }
+
+    /// While batching, records are collected and written by [`MainLog::flush`] in one write
+    /// (the supervisor task flushes after every turn of its loop, so a flood of lines — one
+    /// per dropped event, say — costs one write per turn instead of one per line). Turning
+    /// batching off flushes.
+    pub fn set_batching(&mut self, on: bool) {
+        self.batching = on;
+        if !on {
+            self.flush();
+        }
+    }
+
+    /// Writes the collected records. Write errors are reported on stderr and survived.
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
         if let Some(file) = &mut self.file {
-            if let Err(e) = file.write(record.as_bytes()) {
+            if let Err(e) = file.write(&self.pending) {
                 eprintln!("supervisord: cannot write {}: {e}", file.path().display());
             }
         }
         if self.echo {
             let mut out = io::stdout().lock();
-            let _ = out.write_all(record.as_bytes());
+            let _ = out.write_all(&self.pending);
             let _ = out.flush();
         }
+        self.pending.clear();
     }
 
     /// Deletes the file and starts a new one (`supervisor.clearLog`, [RPC-supervisor.clearLog]).
     /// `Ok(false)` when there is no log file to clear.
     pub fn clear(&mut self) -> io::Result<bool> {
+        self.flush();
         match &mut self.file {
             Some(f) => f.clear().map(|()| true),
             None => Ok(false),
@@ -86,10 +120,17 @@ impl MainLog {
 
     /// Reopens the file (SIGUSR2).
     pub fn reopen(&mut self) -> io::Result<()> {
+        self.flush();
         match &mut self.file {
             Some(f) => f.reopen(),
             None => Ok(()),
         }
+    }
+}
+
+impl Drop for MainLog {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

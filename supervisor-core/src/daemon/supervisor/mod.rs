@@ -417,9 +417,11 @@ pub async fn run(
     let (pipe_tx, mut pipe_rx) = mpsc::unbounded_channel();
     let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
     let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx);
+    sup.log.set_batching(true);
     sup.bind_fcgi_sockets();
     sup.startup(Now::current());
     while sup.phase != Phase::Done {
+        sup.log.flush();
         let deadline = sup.next_deadline();
         tokio::select! {
             Some(r) = reap_rx.recv() => sup.on_reaped(r, Now::current()),
@@ -443,6 +445,7 @@ pub async fn run(
         }
     }
     sup.log_counters();
+    sup.log.set_batching(false);
     let ended = if sup.restart_requested {
         Ended::Restart
     } else {
