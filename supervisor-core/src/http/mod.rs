@@ -7,7 +7,9 @@ mod server;
 mod unix_socket;
 
 pub use auth::{sha1_hex, AuthCheck, Credentials};
-pub use server::{serve, Answer, Listener, Reply, ResponseBody, Routes, ServerOptions};
+pub use server::{
+    serve, serve_connection, Answer, Listener, Reply, ResponseBody, Routes, ServerOptions,
+};
 pub use unix_socket::{bind_unix, BindError, UnixSocketOptions};
 
 #[cfg(test)]

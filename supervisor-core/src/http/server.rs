@@ -181,7 +181,9 @@ enum Conn {
     Tcp(tokio::net::TcpStream),
 }
 
-async fn serve_connection<S, R>(stream: S, options: Arc<ServerOptions>, routes: Arc<R>)
+/// Serves one connection until the client or the server closes it: what [`serve`] runs for
+/// each accepted socket, public so any stream (a fuzzer's in-memory pipe) can be served.
+pub async fn serve_connection<S, R>(stream: S, options: Arc<ServerOptions>, routes: Arc<R>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     R: Routes,

@@ -177,3 +177,34 @@ async fn slow_headers_are_cut_off_and_do_not_block_others() {
         "the slow connection is closed by the server"
     );
 }
+
+/// The HTTP fuzz target's seeds (and kept findings) through the connection handler: each
+/// connection ends, nothing panics (issue 9).
+#[tokio::test]
+async fn fuzz_seeds_replay_http_request() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/http_request");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&seeds).expect("seeds dir") {
+        let data = std::fs::read(entry.expect("entry").path()).expect("read seed");
+        let options = ServerOptions {
+            credentials: None,
+            max_body: 4096,
+            header_timeout: Some(std::time::Duration::from_millis(200)),
+        };
+        let (mut client, server) = tokio::io::duplex(1 << 16);
+        let handler = tokio::spawn(serve_connection(server, Arc::new(options), Arc::new(Echo)));
+        client.write_all(&data).await.expect("write");
+        client.shutdown().await.expect("shutdown");
+        let mut out = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            client.read_to_end(&mut out),
+        )
+        .await
+        .expect("the connection ends")
+        .expect("read");
+        handler.await.expect("handler");
+        n += 1;
+    }
+    assert!(n >= 3);
+}
