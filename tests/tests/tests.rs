@@ -12,5 +12,6 @@ mod many;
 mod restart;
 mod sdk;
 mod stopping;
+mod storm;
 mod transitions;
 mod web;
