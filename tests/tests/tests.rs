@@ -3,6 +3,7 @@
 mod ctl_groups;
 mod ctl_rust;
 mod daemonize;
+mod disk_full;
 mod events_diff;
 mod every_method;
 mod fcgi;

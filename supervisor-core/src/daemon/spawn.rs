@@ -137,6 +137,15 @@ pub fn child_environment(
     env
 }
 
+/// Ignores SIGXFSZ in the daemon, as Python (and so 4.3) does: a log write beyond a
+/// file-size limit then fails with EFBIG, which is reported, instead of killing supervisord.
+pub fn ignore_file_size_signal() {
+    // SAFETY: installing SIG_IGN has no handler code and no memory effects.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Starts the child. Parent-side failures (lookup, pipes, fork) are [`SpawnError`]s with 4.3's
 /// texts; child-side failures (setuid, chdir) are written to the child's stderr and it exits
 /// 127, as in 4.3 ([PROC-SPAWN-child-fail]).
@@ -245,6 +254,12 @@ impl ChildSetup {
 
     /// Runs in the child between fork and exec: async-signal-safe calls only.
     fn run(&self) {
+        // The daemon ignores SIGXFSZ (see `ignore_file_size_signal`); an ignored signal would
+        // stay ignored across exec, so the child gets the default back.
+        // SAFETY: signal() with SIG_DFL is async-signal-safe and has no memory effects.
+        unsafe {
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+        }
         if let Some((uid, gid, groups)) = &self.user {
             // SAFETY: plain syscalls on values owned by `self`.
             let (cur_uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };

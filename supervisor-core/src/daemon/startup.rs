@@ -51,6 +51,7 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions, first: bool) -> Ru
 }
 
 fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<Ended, i32> {
+    super::spawn::ignore_file_size_signal();
     let infos = if first {
         match set_rlimits(options.minfds, options.minprocs) {
             Ok(infos) => infos,
