@@ -114,3 +114,41 @@ fn stopping_like_4_3() {
         "{starts:?}"
     );
 }
+
+/// SIGTERM while 60 programs are still STARTING (startsecs=5): every one is stopped, group
+/// by group in descending priority, and nothing is left running (issue 9).
+#[test]
+fn sigterm_during_a_start_storm_stops_everything_in_priority_order() {
+    if !python_reference() {
+        return;
+    }
+    let mut sections = String::new();
+    for i in 0..60 {
+        sections.push_str(&format!(
+            "[program:s{i:02}]\ncommand=sleep 1000\nstartsecs=5\npriority={}\nstdout_logfile=NONE\nstderr_logfile=NONE\n\n",
+            100 + (i % 3) * 100
+        ));
+    }
+    let d = Daemon::start(Implementation::Rust, &sections).expect("daemon starts");
+    let client = listener_sdk::rpc::RpcClient::new(&d.server_url()).expect("url");
+    let infos = client.get_all_process_info().expect("info");
+    assert!(
+        infos.iter().any(|p| p.statename == "STARTING"),
+        "the storm is still starting when SIGTERM arrives"
+    );
+    let pids: Vec<i32> = infos.iter().map(|p| p.pid as i32).collect();
+    let log = d.stop_and_read_log();
+    let stopped: Vec<u32> = log
+        .lines()
+        .filter_map(|l| l.split("stopped: s").nth(1))
+        .filter_map(|rest| rest.get(..2)?.parse::<u32>().ok())
+        .map(|i| 100 + (i % 3) * 100)
+        .collect();
+    assert_eq!(stopped.len(), 60, "every program stopped: {log}");
+    assert!(
+        stopped.windows(2).all(|w| w[0] >= w[1]),
+        "descending priority: {stopped:?}"
+    );
+    let alive: Vec<&i32> = pids.iter().filter(|&&p| p > 0 && alive(p)).collect();
+    assert!(alive.is_empty(), "left running: {alive:?}");
+}
