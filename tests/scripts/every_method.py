@@ -38,7 +38,11 @@ def norm(v, key=None):
     if isinstance(v, dict):
         return {k: norm(x, k) for k, x in sorted(v.items())}
     if isinstance(v, list):
-        return [norm(x) for x in v]
+        items = [norm(x) for x in v]
+        # Status structs come in completion order, which varies from run to run.
+        if items and all(isinstance(x, dict) and 'status' in x and 'description' in x for x in items):
+            items.sort(key=lambda x: (x['group'], x['name']))
+        return items
     if key == 'pid' and isinstance(v, int) and v:
         return 'PID'
     if key in TIMEKEYS and isinstance(v, int) and v:

@@ -118,11 +118,14 @@ fn transcript(python_client: bool) -> String {
             Some(first) if first.starts_with("Error:") => format!("{first}\n"),
             _ => out,
         };
-        t.push_str(&format!(
-            "$ {}\n{}[exit {code}]\n",
-            cmd.join(" "),
-            normalise(&out)
-        ));
+        // Group and `all` results come in completion order, which varies from run to run.
+        let mut out = normalise(&out);
+        if cmd.iter().any(|a| *a == "all" || a.ends_with(":*")) && cmd[0] != "status" {
+            let mut lines: Vec<&str> = out.lines().collect();
+            lines.sort_unstable();
+            out = lines.iter().map(|l| format!("{l}\n")).collect();
+        }
+        t.push_str(&format!("$ {}\n{out}[exit {code}]\n", cmd.join(" ")));
     }
     t
 }

@@ -34,6 +34,9 @@ type WaitItem = (usize, WaitFor, Option<Result<(), Fault>>);
 /// A reply waiting for processes to reach a state.
 pub(super) struct Pending {
     items: Vec<WaitItem>,
+    /// Indices into `items` in the order their outcomes became known: the order 4.3 lists
+    /// the status structs in (immediate outcomes first, then completions).
+    done: Vec<usize>,
     /// Reply with one boolean (single process) or an array of status structs.
     array: bool,
     reply: oneshot::Sender<MethodResponse>,
@@ -165,8 +168,10 @@ impl Supervisor {
                 Ok(()) => items.push((i, kind, None)),
             }
         }
+        let done = (0..items.len()).filter(|&k| items[k].2.is_some()).collect();
         Some(Pending {
             items,
+            done,
             array: !single,
             reply,
         })
@@ -176,7 +181,8 @@ impl Supervisor {
     pub(super) fn resolve_pending(&mut self) {
         let mut i = 0;
         while i < self.pending.len() {
-            for item in &mut self.pending[i].items {
+            let pending = &mut self.pending[i];
+            for (k, item) in pending.items.iter_mut().enumerate() {
                 if item.2.is_none() {
                     let slot = &self.procs[item.0];
                     let name = slot.model.params.name.clone();
@@ -190,15 +196,19 @@ impl Supervisor {
                         (WaitFor::Stopped, s) if s.is_stopped() => Some(Ok(())),
                         (WaitFor::Stopped, _) => None,
                     };
+                    if item.2.is_some() {
+                        pending.done.push(k);
+                    }
                 }
             }
             if self.pending[i].items.iter().all(|it| it.2.is_some()) {
                 let p = self.pending.swap_remove(i);
                 let response = if p.array {
                     let statuses = p
-                        .items
+                        .done
                         .iter()
-                        .map(|(idx, _, r)| {
+                        .map(|&k| {
+                            let (idx, _, r) = &p.items[k];
                             let m = &self.procs[*idx].model.params;
                             status(&m.name, &m.group, r.as_ref().unwrap_or(&Ok(())))
                         })
