@@ -51,6 +51,22 @@ pub enum CallError {
     Other(String),
 }
 
+/// One HTTP/1.1 exchange on a connected stream.
+async fn send_on<S>(
+    stream: S,
+    req: Request<Full<Bytes>>,
+) -> Result<hyper::Response<hyper::body::Incoming>, CallError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let other = |e: hyper::Error| CallError::Other(e.to_string());
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(other)?;
+    tokio::spawn(conn);
+    sender.send_request(req).await.map_err(other)
+}
+
 /// A client for one server.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -100,29 +116,18 @@ impl Client {
             std::io::ErrorKind::NotFound => CallError::NoSuchFile,
             _ => CallError::Other(e.to_string()),
         };
-        let other = |e: hyper::Error| CallError::Other(e.to_string());
         match &self.server {
             Some(Server::Unix(path)) => {
                 let stream = tokio::net::UnixStream::connect(path)
                     .await
                     .map_err(io_error)?;
-                let (mut sender, conn) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                        .await
-                        .map_err(other)?;
-                tokio::spawn(conn);
-                sender.send_request(req).await.map_err(other)
+                send_on(stream, req).await
             }
             Some(Server::Tcp(addr)) => {
                 let stream = tokio::net::TcpStream::connect(addr)
                     .await
                     .map_err(io_error)?;
-                let (mut sender, conn) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                        .await
-                        .map_err(other)?;
-                tokio::spawn(conn);
-                sender.send_request(req).await.map_err(other)
+                send_on(stream, req).await
             }
             None => Err(CallError::Other(format!("bad server URL {}", self.url))),
         }
