@@ -115,3 +115,51 @@ fn a_broken_file_keeps_the_running_configuration_ours() {
         "RUNNING"
     );
 }
+
+/// At start (and so on each restart) the AUTO child logs a previous run left in
+/// `childlogdir` are deleted, and nothing else ([CFG-SUPD-nocleanup]).
+fn clears_auto_child_logs(which: Implementation) {
+    let d = Daemon::start(
+        which,
+        "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n",
+    )
+    .expect("daemon starts");
+    let stale = [
+        "web-stdout---supervisor-abc12345.log",
+        "web-stderr---supervisor-x_9.log.3",
+    ];
+    let kept = [
+        "notes.log",
+        "web-stdout---other-abc12345.log",
+        "---supervisor-x.log",
+    ];
+    for f in stale.iter().chain(&kept) {
+        std::fs::write(d.dir().join(f), "old").expect("write");
+    }
+    kill(Pid::from_raw(d.pid() as i32), Signal::SIGHUP).expect("SIGHUP");
+    wait_until(Duration::from_secs(20), "the restart", || {
+        d.main_log().matches("supervisord started with pid").count() == 2
+            && d.rpc("s.supervisor.getState()['statename']")
+                .is_ok_and(|s| s == "RUNNING")
+    });
+    for f in stale {
+        assert!(!d.dir().join(f).exists(), "{which:?}: {f} should be gone");
+    }
+    for f in kept {
+        assert!(d.dir().join(f).exists(), "{which:?}: {f} should be kept");
+    }
+}
+
+#[test]
+fn clears_auto_child_logs_python_reference() {
+    if python_reference() {
+        clears_auto_child_logs(Implementation::Python);
+    }
+}
+
+#[test]
+fn clears_auto_child_logs_ours() {
+    if python_reference() {
+        clears_auto_child_logs(Implementation::Rust);
+    }
+}

@@ -949,6 +949,7 @@ pub fn load_text(
             pidfile: Some(absolute(&pidfile)),
             parse_messages: messages,
             daemonize: (!nodaemon).then(|| (directory.clone().map(PathBuf::from), umask)),
+            clean_childlogdir: (!nocleanup).then(|| childlogdir_path.clone()),
         },
         nodaemon,
         umask,

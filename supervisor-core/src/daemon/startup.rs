@@ -26,6 +26,46 @@ pub struct DaemonOptions {
     pub parse_messages: Vec<LogLine>,
     /// Run in the background: `Some((directory, umask))` unless `nodaemon`.
     pub daemonize: Option<(Option<PathBuf>, u32)>,
+    /// `childlogdir`, to clear of a previous run's AUTO child logs at start; `None` with
+    /// `nocleanup` ([CFG-SUPD-nocleanup], [CFG-LOGNAME-cleanup]).
+    pub clean_childlogdir: Option<PathBuf>,
+}
+
+/// Whether `name` is an AUTO child log of the daemon called `identifier`
+/// (`<process>-<channel>---<identifier>-<random>.log`, with any rotation suffix), as 4.3
+/// recognises them when it clears `childlogdir`.
+pub fn is_auto_child_log(name: &str, identifier: &str) -> bool {
+    let marker = format!("---{identifier}-");
+    let Some(at) = name.find(&marker).filter(|&i| i > 0) else {
+        return false;
+    };
+    let rest = &name[at + marker.len()..];
+    match rest.find(".log") {
+        Some(i) if i > 0 => !rest[..i].chars().any(char::is_whitespace),
+        _ => false,
+    }
+}
+
+/// Deletes the AUTO child logs a previous run left in `dir`; problems become WARN lines.
+fn clear_auto_child_logs(dir: &std::path::Path, identifier: &str, log: &mut MainLog) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        log.log(&LogLine::new(
+            LogLevel::Warn,
+            "Could not clear childlog dir",
+        ));
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if is_auto_child_log(&name.to_string_lossy(), identifier)
+            && std::fs::remove_file(entry.path()).is_err()
+        {
+            log.log(&LogLine::new(
+                LogLevel::Warn,
+                format!("Failed to clean up '{}'", entry.path().display()),
+            ));
+        }
+    }
 }
 
 /// How a daemon run ended.
@@ -80,6 +120,9 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
     }
     for line in options.parse_messages.iter().chain(&infos) {
         log.log(line);
+    }
+    if let Some(dir) = &options.clean_childlogdir {
+        clear_auto_child_logs(dir, &model.identifier, &mut log);
     }
     if !model.servers.is_empty() {
         log.log(&LogLine::new(
