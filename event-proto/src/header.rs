@@ -72,6 +72,22 @@ fn decimal(key: &'static str, value: &[u8]) -> Result<u64, HeaderError> {
     }
 }
 
+/// [`decimal`] for the fast path: up to 19 digits (which cannot overflow) are read by a
+/// plain loop, about ten times fewer instructions than the general parser; anything else goes
+/// to [`decimal`] for its verdict.
+fn fast_decimal(key: &'static str, value: &[u8]) -> Result<u64, HeaderError> {
+    if !value.is_empty() && value.len() <= 19 {
+        let n = value.iter().try_fold(0u64, |n, &d| {
+            let d = d.wrapping_sub(b'0');
+            (d < 10).then(|| n * 10 + u64::from(d))
+        });
+        if let Some(n) = n {
+            return Ok(n);
+        }
+    }
+    decimal(key, value)
+}
+
 /// The seven values of a header in 4.3's order, and what follows them.
 fn canonical_values(line: &[u8]) -> Option<([&[u8]; 7], &[u8])> {
     let (ver, rest) = canonical(line, b"ver:")?;
@@ -175,20 +191,25 @@ impl Header {
         if let Some(([ver, server, serial, pool, poolserial, name, len], rest)) =
             canonical_values(line)
         {
-            if rest.is_empty() {
+            let len_unit = match rest {
+                b"" | b" lenunit:chars" => Some(LenUnit::Chars),
+                b" lenunit:bytes" => Some(LenUnit::Bytes),
+                _ => None,
+            };
+            if let Some(len_unit) = len_unit {
                 let text = |v: &[u8]| Text::copy_from_utf8(v).ok_or(HeaderError::NotUtf8);
                 let name = std::str::from_utf8(name).map_err(|_| HeaderError::NotUtf8)?;
-                let len = decimal("len", len)?;
+                let len = fast_decimal("len", len)?;
                 return Ok(Header {
                     ver: text(ver)?,
                     server: text(server)?,
-                    serial: decimal("serial", serial)?,
+                    serial: fast_decimal("serial", serial)?,
                     pool: text(pool)?,
-                    poolserial: decimal("poolserial", poolserial)?,
+                    poolserial: fast_decimal("poolserial", poolserial)?,
                     event_name: EventName::from_wire(name),
                     len: usize::try_from(len)
                         .map_err(|_| HeaderError::BadValue("len", len.to_string()))?,
-                    len_unit: LenUnit::Chars,
+                    len_unit,
                 });
             }
         }
@@ -302,6 +323,27 @@ mod tests {
             &out[..],
             b"ver:3.0 server:s serial:2 pool:p poolserial:1 eventname:TICK_5 len:5 lenunit:bytes\n"
         );
+    }
+
+    #[test]
+    fn canonical_order_with_a_len_unit_token() {
+        let base = "ver:3.0 server:s serial:1 pool:p poolserial:2 eventname:TICK_5 len:15";
+        let h = parse(&format!("{base} lenunit:bytes")).expect("valid header");
+        assert_eq!((h.len, h.len_unit), (15, LenUnit::Bytes));
+        let h = parse(&format!("{base} lenunit:chars")).expect("valid header");
+        assert_eq!(h.len_unit, LenUnit::Chars);
+        assert_eq!(
+            parse(&format!("{base} lenunit:words")),
+            Err(HeaderError::BadValue("lenunit", "words".into()))
+        );
+        // Past what the fast decimal reads, the general parser still decides.
+        assert_eq!(
+            parse("ver:3.0 server:s serial:99999999999999999999 pool:p poolserial:1 eventname:TICK_5 len:1"),
+            Err(HeaderError::BadValue("serial", "99999999999999999999".into()))
+        );
+        let h = parse("ver:3.0 server:s serial:18446744073709551615 pool:p poolserial:0 eventname:TICK_5 len:0")
+            .expect("u64::MAX is a serial");
+        assert_eq!(h.serial, u64::MAX);
     }
 
     #[test]

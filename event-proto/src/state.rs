@@ -52,6 +52,21 @@ impl ProcessState {
         }
     }
 
+    /// The state named `name` (as [`as_str`](Self::as_str) spells it).
+    pub(crate) fn from_name(name: &[u8]) -> Option<ProcessState> {
+        Some(match name {
+            b"STOPPED" => ProcessState::Stopped,
+            b"STARTING" => ProcessState::Starting,
+            b"RUNNING" => ProcessState::Running,
+            b"BACKOFF" => ProcessState::Backoff,
+            b"STOPPING" => ProcessState::Stopping,
+            b"EXITED" => ProcessState::Exited,
+            b"FATAL" => ProcessState::Fatal,
+            b"UNKNOWN" => ProcessState::Unknown,
+            _ => return None,
+        })
+    }
+
     /// The numeric code 4.3 returns over XML-RPC.
     pub fn code(self) -> i32 {
         match self {
@@ -121,10 +136,7 @@ impl FromStr for ProcessState {
     type Err = UnknownStateName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ProcessState::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| UnknownStateName(s.to_owned()))
+        ProcessState::from_name(s.as_bytes()).ok_or_else(|| UnknownStateName(s.to_owned()))
     }
 }
 

@@ -39,8 +39,14 @@ impl Text {
 
     /// Text copied from `bytes` (inline when short); `None` unless UTF-8.
     pub(crate) fn copy_from_utf8(bytes: &[u8]) -> Option<Text> {
-        let s = std::str::from_utf8(bytes).ok()?;
-        Some(Text::from(s))
+        // For short names an ASCII check is much cheaper than full validation.
+        if !bytes.is_ascii() {
+            std::str::from_utf8(bytes).ok()?;
+        }
+        Some(
+            Text::inline(bytes)
+                .unwrap_or_else(|| Text(Repr::Shared(Bytes::copy_from_slice(bytes)))),
+        )
     }
 
     fn inline(s: &[u8]) -> Option<Text> {

@@ -212,6 +212,7 @@ pub(crate) fn number<T: TryFrom<u64>>(
 
 /// The `processname:P groupname:G pid:N [channel:C]` line of log and communication
 /// payloads.
+#[derive(Debug)]
 pub(crate) struct OutputTokens {
     pub(crate) process_name: Text,
     pub(crate) group_name: Text,
@@ -221,6 +222,9 @@ pub(crate) struct OutputTokens {
 
 impl OutputTokens {
     pub(crate) fn decode(head: &Bytes) -> Result<OutputTokens, PayloadError> {
+        if let Some(t) = Self::decode_canonical(head) {
+            return Ok(t);
+        }
         let line = TokenLine::new(head);
         let (mut pname, mut gname, mut pid, mut channel) = (None, None, None, None);
         line.each(|key, value, offset| {
@@ -254,6 +258,28 @@ impl OutputTokens {
 }
 
 /// Writes `processname:P groupname:G pid:N`.
+impl OutputTokens {
+    /// `processname:P groupname:G pid:N[ channel:C]`, in the order 4.3 writes it; `None` for
+    /// anything else (the any-order loop then decides, with its precise errors).
+    fn decode_canonical(head: &Bytes) -> Option<OutputTokens> {
+        let (pname, rest) = canonical(head, b"processname:")?;
+        let (gname, rest) = canonical(rest, b" groupname:")?;
+        let (pid, rest) = canonical(rest, b" pid:")?;
+        let channel = match rest {
+            b"" => None,
+            b" channel:stdout" => Some(Channel::Stdout),
+            b" channel:stderr" => Some(Channel::Stderr),
+            _ => return None,
+        };
+        Some(OutputTokens {
+            process_name: Text::from_sub(head, pname)?,
+            group_name: Text::from_sub(head, gname)?,
+            pid: number("pid", pid, 0).ok()?,
+            channel,
+        })
+    }
+}
+
 pub(crate) fn encode_process_tokens(dst: &mut BytesMut, pname: &Text, gname: &Text, pid: u32) {
     dst.put_slice(b"processname:");
     dst.put_slice(pname.as_bytes());
@@ -292,6 +318,32 @@ const UNDECODABLE_PREFIX: &str = "Undecodable: ";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_tokens_fast_and_general_paths_agree() {
+        let decode = |s: &'static str| OutputTokens::decode(&Bytes::from_static(s.as_bytes()));
+        let canonical =
+            decode("processname:web_03 groupname:web pid:48213 channel:stderr").expect("canonical");
+        let reordered = decode("channel:stderr  pid:48213 groupname:web processname:web_03")
+            .expect("any order");
+        for t in [&canonical, &reordered] {
+            assert_eq!(
+                (t.process_name.as_str(), t.group_name.as_str()),
+                ("web_03", "web")
+            );
+            assert_eq!((t.pid, t.channel), (48_213, Some(Channel::Stderr)));
+        }
+        assert_eq!(
+            decode("processname:a groupname:b pid:1")
+                .expect("comm")
+                .channel,
+            None
+        );
+        let bad = decode("processname:a groupname:b pid:1 channel:stdin").expect_err("bad");
+        assert_eq!(bad.message, "channel must be stdout or stderr");
+        let bad = decode("processname:a groupname:b pid:99999999999").expect_err("bad");
+        assert_eq!(bad.message, "pid is out of range");
+    }
 
     #[test]
     fn output_bodies_follow_ev_pay_text() {

@@ -102,7 +102,7 @@ impl ProcessStatePayload {
         let (pname, rest) = canonical(payload, b"processname:")?;
         let (gname, rest) = canonical(rest, b" groupname:")?;
         let (from, mut rest) = canonical(rest, b" from_state:")?;
-        let from_state = std::str::from_utf8(from).ok()?.parse().ok()?;
+        let from_state = ProcessState::from_name(from)?;
         let mut expected = None;
         if let Some((v, r)) = canonical(rest, b" expected:") {
             expected = Some(match v {
