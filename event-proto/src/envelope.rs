@@ -10,7 +10,7 @@ use std::fmt;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::event_type::EventType;
-use crate::header::{encode_line, Header, HeaderError, PROTOCOL_VERSION};
+use crate::header::{encode_line, Header, HeaderCache, HeaderError, PROTOCOL_VERSION};
 use crate::limits::{LenUnit, Limits};
 use crate::payload::{Payload, PayloadError};
 
@@ -153,6 +153,8 @@ pub struct EventDecoder {
     /// How far `buf` has been searched for the header's newline.
     searched: usize,
     stage: Stage,
+    /// The previous header's repeatable parts.
+    headers: HeaderCache,
     /// The header of the payload being read (set in [`Stage::Payload`]).
     header: Option<Header>,
     limits: Limits,
@@ -177,6 +179,7 @@ impl EventDecoder {
             offset: 0,
             searched: 0,
             stage: Stage::Header,
+            headers: HeaderCache::default(),
             header: None,
             limits,
         }
@@ -226,7 +229,7 @@ impl EventDecoder {
                         return Err(self.fail(kind, 0));
                     }
                     let start = self.offset;
-                    let parsed = Header::parse(&self.buf[..nl]);
+                    let parsed = self.headers.parse(&self.buf[..nl]);
                     let header = match parsed {
                         Ok(h) => h,
                         Err(e) => {

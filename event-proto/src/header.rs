@@ -103,6 +103,112 @@ fn canonical_values(line: &[u8]) -> Option<([&[u8]; 7], &[u8])> {
     ))
 }
 
+/// Leading decimal digits of `rest` (1 to 19 of them, so no overflow) and what follows.
+fn leading_decimal(rest: &[u8]) -> Option<(u64, &[u8])> {
+    let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n == 0 || n > 19 {
+        return None;
+    }
+    let (digits, rest) = rest.split_at(n);
+    let value = digits
+        .iter()
+        .fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
+    Some((value, rest))
+}
+
+/// The parts of the previous canonical header that the next one from the same daemon and pool
+/// usually repeats byte for byte, so a decoder can parse it by comparing prefixes instead of
+/// tokenizing. Gives exactly what [`Header::parse`] gives.
+#[derive(Debug, Default)]
+pub(crate) struct HeaderCache {
+    /// Whether the fields below describe a header.
+    primed: bool,
+    /// `ver:V server:S serial:`, ` pool:P poolserial:` and ` eventname:E len:`, one after
+    /// the other (one allocation, reused).
+    parts: Vec<u8>,
+    /// Where the first and second parts end in `parts`.
+    ends: [usize; 2],
+    ver: Text,
+    server: Text,
+    pool: Text,
+    event_name: Option<EventName>,
+}
+
+impl HeaderCache {
+    /// Parses `line` as [`Header::parse`] does, reusing what it shares with the previous one.
+    pub(crate) fn parse(&mut self, line: &[u8]) -> Result<Header, HeaderError> {
+        if let Some(header) = self.parse_repeat(line) {
+            return Ok(header);
+        }
+        let header = Header::parse(line)?;
+        self.remember(line, &header);
+        Ok(header)
+    }
+
+    fn parse_repeat(&self, line: &[u8]) -> Option<Header> {
+        if !self.primed {
+            return None;
+        }
+        let (head, middle, name_part) = (
+            self.parts.get(..self.ends[0])?,
+            self.parts.get(self.ends[0]..self.ends[1])?,
+            self.parts.get(self.ends[1]..)?,
+        );
+        let rest = line.strip_prefix(head)?;
+        let (serial, rest) = leading_decimal(rest)?;
+        let rest = rest.strip_prefix(middle)?;
+        let (poolserial, rest) = leading_decimal(rest)?;
+        let (event_name, rest) = match (rest.strip_prefix(name_part), &self.event_name) {
+            (Some(rest), Some(name)) => (name.clone(), rest),
+            _ => {
+                let (name, rest) = canonical(rest, b" eventname:")?;
+                let rest = rest.strip_prefix(b" len:")?;
+                (EventName::from_wire(std::str::from_utf8(name).ok()?), rest)
+            }
+        };
+        let (len, rest) = leading_decimal(rest)?;
+        let len_unit = match rest {
+            b"" | b" lenunit:chars" => LenUnit::Chars,
+            b" lenunit:bytes" => LenUnit::Bytes,
+            _ => return None,
+        };
+        Some(Header {
+            ver: self.ver.clone(),
+            server: self.server.clone(),
+            serial,
+            pool: self.pool.clone(),
+            poolserial,
+            event_name,
+            len: usize::try_from(len).ok()?,
+            len_unit,
+        })
+    }
+
+    /// Keeps the repeatable parts of `line` if it is canonical.
+    fn remember(&mut self, line: &[u8], header: &Header) {
+        let Some(([ver, server, _, pool, _, name, _], _)) = canonical_values(line) else {
+            return;
+        };
+        self.parts.clear();
+        for part in [&b"ver:"[..], ver, b" server:", server, b" serial:"] {
+            self.parts.extend_from_slice(part);
+        }
+        self.ends[0] = self.parts.len();
+        for part in [&b" pool:"[..], pool, b" poolserial:"] {
+            self.parts.extend_from_slice(part);
+        }
+        self.ends[1] = self.parts.len();
+        for part in [&b" eventname:"[..], name, b" len:"] {
+            self.parts.extend_from_slice(part);
+        }
+        self.ver = header.ver.clone();
+        self.server = header.server.clone();
+        self.pool = header.pool.clone();
+        self.event_name = Some(header.event_name.clone());
+        self.primed = true;
+    }
+}
+
 /// Collects header tokens (the last repeat wins, unknown keys are ignored).
 struct HeaderBuilder {
     ver: Option<Text>,
@@ -344,6 +450,36 @@ mod tests {
         let h = parse("ver:3.0 server:s serial:18446744073709551615 pool:p poolserial:0 eventname:TICK_5 len:0")
             .expect("u64::MAX is a serial");
         assert_eq!(h.serial, u64::MAX);
+    }
+
+    #[test]
+    fn the_cache_parses_exactly_as_header_parse_does() {
+        let lines = [
+            "ver:3.0 server:supervisor serial:1 pool:p poolserial:1 eventname:TICK_5 len:15",
+            "ver:3.0 server:supervisor serial:2 pool:p poolserial:2 eventname:TICK_5 len:15",
+            "ver:3.0 server:supervisor serial:3 pool:p poolserial:3 eventname:PROCESS_STATE_EXITED len:84",
+            "ver:3.0 server:supervisor serial:4 pool:p poolserial:4 eventname:PROCESS_STATE_EXITED len:7 lenunit:bytes",
+            "ver:3.0 server:supervisor serial:5 pool:p poolserial:5 eventname:NEW_THING len:0",
+            "ver:3.0 server:supervisor serial:6 pool:q poolserial:1 eventname:TICK_5 len:15",
+            "ver:3.0 server:supervisor serial:x pool:q poolserial:1 eventname:TICK_5 len:15",
+            "ver:3.0 server:supervisor serial:7 pool:q poolserial:1 eventname:TICK_5 len:1x",
+            "ver:3.0 server:supervisor serial:7 pool:q poolserial:1 eventname:TICK_5 len:-1",
+            "ver:3.0 server:supervisor serial:8 pool:q poolserial:2 eventname:TICK_5\t len:15",
+            "ver:3.0 server:supervisor serial:9 pool:q poolserial:3 eventname:TICK_5 len:15 lenunit:odd",
+            "ver:3.0 server:supervisor serial:99999999999999999999 pool:q poolserial:3 eventname:TICK_5 len:1",
+            "ver:3.0 server:supervisor serial:10 pool:q poolserial:4 eventname:TICK_5 len:15 extra:1",
+            "ver:3.0 server:supervisor serial:11 pool:q poolserial:5 eventname:TICK_5 len:15 len:16",
+            "len:3 ver:3.0 server:supervisor serial:12 pool:q poolserial:6 eventname:TICK_5",
+            "ver:3.0 server:supervisor serial:13 pool:q poolserial:7 eventname:TICK_5 len:15",
+            "ver:3.0 server:supervisor serial:14 pool:q poolserial:8 eventname:TICK_5 len:15 ",
+            "ver:3.0 server:supervisor serial:15 pool:q poolserial:9 eventname:TICK_60 len:15",
+            "ver:3.0 server:other serial:16 pool:q poolserial:10 eventname:TICK_60 len:15",
+            "ver:3.0 server:other serial:017 pool:q poolserial:11 eventname:TICK_60 len:0015",
+        ];
+        let mut cache = HeaderCache::default();
+        for line in lines {
+            assert_eq!(cache.parse(line.as_bytes()), parse(line), "{line}");
+        }
     }
 
     #[test]

@@ -27,11 +27,10 @@ fn is_space(b: u8) -> bool {
 /// any-order parser.
 pub(crate) fn canonical<'a>(rest: &'a [u8], prefix: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
     let rest = rest.strip_prefix(prefix)?;
-    // One pass: the value ends at the first whitespace byte, which must be a plain space.
-    let end = rest
-        .iter()
-        .position(|&b| CLASS[b as usize] == 1)
-        .unwrap_or(rest.len());
+    // One pass: the value ends at the first space or control byte, which must be a plain
+    // space (a control byte inside a value sends the line to the any-order parser, which
+    // knows which of them Python's split() treats as whitespace).
+    let end = rest.iter().position(|&b| b <= b' ').unwrap_or(rest.len());
     if end < rest.len() && rest[end] != b' ' {
         return None;
     }
