@@ -9,6 +9,7 @@ mod every_method;
 mod fcgi;
 mod harness;
 mod listeners;
+mod log_dir;
 mod many;
 mod restart;
 mod sdk;

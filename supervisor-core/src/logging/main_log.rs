@@ -96,8 +96,18 @@ impl MainLog {
             return;
         }
         if let Some(file) = &mut self.file {
-            if let Err(e) = file.write(&self.pending) {
-                eprintln!("supervisord: cannot write {}: {e}", file.path().display());
+            // Reported on stderr once per failure and once on recovery, not once per record.
+            let was_failing = file.failing();
+            match file.write(&self.pending) {
+                Err(e) if !was_failing => eprintln!(
+                    "supervisord: cannot write {}: {e} (records are lost until it can be \
+                     written again)",
+                    file.path().display()
+                ),
+                Ok(()) if was_failing => {
+                    eprintln!("supervisord: writing {} again", file.path().display())
+                }
+                _ => {}
             }
         }
         if self.echo {

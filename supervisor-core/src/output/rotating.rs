@@ -9,16 +9,24 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// An append-mode log file that rotates when it reaches `maxbytes`.
+///
+/// Survives its file or directory vanishing: a rotation that cannot complete drops the
+/// handle, and later writes try to open the path again (failing with the reason until, say,
+/// the directory is recreated). [`RotatingLog::failing`] lets callers report a failure once and
+/// its recovery once, instead of once per write.
 #[derive(Debug)]
 pub struct RotatingLog {
     path: PathBuf,
     maxbytes: u64,
     backups: u32,
-    file: File,
+    /// `None` after a failed (re)open or rotation: the next write opens the path again.
+    file: Option<File>,
     /// Bytes in the current file.
     size: u64,
     /// Whether the target is a regular file (only those rotate).
     regular: bool,
+    /// Whether the last write failed.
+    failing: bool,
 }
 
 impl RotatingLog {
@@ -29,9 +37,10 @@ impl RotatingLog {
             path: path.to_owned(),
             maxbytes,
             backups,
-            file,
+            file: Some(file),
             size,
             regular,
+            failing: false,
         })
     }
 
@@ -40,19 +49,45 @@ impl RotatingLog {
         &self.path
     }
 
+    /// Whether the last write failed.
+    pub fn failing(&self) -> bool {
+        self.failing
+    }
+
     /// Appends `data` in one write, then rotates if the file reached `maxbytes`; so a single
     /// large write can exceed it, as in 4.3.
     pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        self.file.write_all(data)?;
+        let result = self.write_inner(data);
+        self.failing = result.is_err();
+        result
+    }
+
+    fn write_inner(&mut self, data: &[u8]) -> io::Result<()> {
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => {
+                self.reopen()?;
+                self.file
+                    .as_mut()
+                    .ok_or_else(|| io::Error::other("log not open"))?
+            }
+        };
+        file.write_all(data)?;
         self.size += data.len() as u64;
         if self.regular && self.maxbytes > 0 && self.size >= self.maxbytes {
-            self.rotate()?;
+            if let Err(e) = self.rotate() {
+                // Whatever was left open may be an unlinked file no one can read: start over
+                // from the path on the next write.
+                self.file = None;
+                return Err(e);
+            }
         }
         Ok(())
     }
 
     /// Shifts `f.(n-1)` → `f.n` … `f` → `f.1` (the oldest is overwritten) and starts `f`
-    /// empty; with no backups `f` is just truncated.
+    /// empty; with no backups `f` is just truncated. A current file that has vanished is
+    /// simply started afresh.
     fn rotate(&mut self) -> io::Result<()> {
         for i in (1..self.backups).rev() {
             let from = backup_path(&self.path, i);
@@ -61,13 +96,21 @@ impl RotatingLog {
             }
         }
         if self.backups > 0 {
-            fs::rename(&self.path, backup_path(&self.path, 1))?;
+            match fs::rename(&self.path, backup_path(&self.path, 1)) {
+                Ok(()) => {}
+                Err(e)
+                    if e.kind() == io::ErrorKind::NotFound
+                        && self.path.parent().is_some_and(Path::is_dir) => {}
+                Err(e) => return Err(e),
+            }
         }
-        self.file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(&self.path)?;
+        self.file = Some(
+            OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(true)
+                .open(&self.path)?,
+        );
         self.size = 0;
         Ok(())
     }
@@ -75,8 +118,9 @@ impl RotatingLog {
     /// Closes and reopens the file (SIGUSR2, [LOG-CHILD-reopen]), e.g. after an external
     /// rotation moved it away.
     pub fn reopen(&mut self) -> io::Result<()> {
+        self.file = None;
         let (file, size, regular) = open_append(&self.path)?;
-        self.file = file;
+        self.file = Some(file);
         self.size = size;
         self.regular = regular;
         Ok(())
@@ -167,6 +211,43 @@ mod tests {
                 .expect("write to a char device");
         }
         assert!(!Path::new("/dev/null.1").exists());
+    }
+
+    #[test]
+    fn a_vanished_directory_fails_writes_until_it_returns() {
+        let dir = temp_dir("vanish");
+        let logs = dir.join("logs");
+        fs::create_dir_all(&logs).expect("logs dir");
+        let f = logs.join("f");
+        let mut log = RotatingLog::open(&f, 10, 2).expect("open");
+        log.write(b"12345").expect("write");
+        fs::remove_dir_all(&logs).expect("rm logs");
+        // Under maxbytes the open (now unlinked) file still takes writes; the rotation fails.
+        let err = log
+            .write(b"67890")
+            .expect_err("rotation into a missing dir");
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(log.failing());
+        assert!(log.write(b"x").is_err(), "no directory, no log");
+        fs::create_dir_all(&logs).expect("logs dir back");
+        log.write(b"back").expect("writes resume");
+        assert!(!log.failing());
+        assert_eq!(read(&f), "back");
+        fs::remove_dir_all(dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_deleted_file_is_started_afresh_at_rotation() {
+        let dir = temp_dir("deleted");
+        let f = dir.join("f");
+        let mut log = RotatingLog::open(&f, 10, 1).expect("open");
+        log.write(b"1234").expect("write");
+        fs::remove_file(&f).expect("rm f");
+        log.write(b"567890")
+            .expect("rotation over the missing file");
+        log.write(b"new").expect("write");
+        assert_eq!(read(&f), "new");
+        fs::remove_dir_all(dir).expect("cleanup");
     }
 
     #[test]

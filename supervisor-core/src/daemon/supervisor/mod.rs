@@ -734,6 +734,30 @@ impl Supervisor {
             self.apply(i, out, now);
             return;
         }
+        // The log files open before the fork, as 4.3 makes its dispatchers: one that cannot
+        // be opened is a spawn error ([PROC-SPAWN-errors-parent]).
+        let logs = open_log(&slot.model.stdout, slot.listener.is_none())
+            .and_then(|out| Ok((out, open_log(&slot.model.stderr, true)?)));
+        let (stdout_log, stderr_log) = match logs {
+            Ok(logs) => logs,
+            Err(e) => {
+                let name = &params.name;
+                let message = match e.raw_os_error() {
+                    Some(code) if code == nix::libc::EMFILE => {
+                        format!("too many open files to spawn '{name}'")
+                    }
+                    Some(code) => format!(
+                        "unknown error making dispatchers for '{name}': {:?}",
+                        nix::errno::Errno::from_raw(code)
+                    ),
+                    None => format!("unknown error making dispatchers for '{name}': {e}"),
+                };
+                let mut out = Vec::new();
+                self.procs[i].machine.spawn_failed(&message, now, &mut out);
+                self.apply(i, out, now);
+                return;
+            }
+        };
         let mut out = Vec::new();
         match spawn(&req, &params.name) {
             Err(e) => {
@@ -763,12 +787,8 @@ impl Supervisor {
                     settings(&slot.model.stderr, Channel::Stderr),
                     pid,
                 ));
-                slot.stdout_log = if slot.listener.is_none() {
-                    open_log(&slot.model.stdout)
-                } else {
-                    None
-                };
-                slot.stderr_log = open_log(&slot.model.stderr);
+                slot.stdout_log = stdout_log;
+                slot.stderr_log = stderr_log;
                 let _ = spawn_reader(
                     child.stdout,
                     (i, Channel::Stdout, generation),
@@ -939,9 +959,23 @@ impl Supervisor {
                         Channel::Stderr => slot.stderr_log.as_mut(),
                     };
                     if let Some(log) = log {
-                        if let Err(e) = log.write(&bytes) {
-                            let path = log.path().display().to_string();
-                            self.line(LogLevel::Error, format!("cannot write {path}: {e}"));
+                        // A failure is reported once, and so is the recovery: a chatty child
+                        // writing into a full disk must not flood the main log.
+                        let was_failing = log.failing();
+                        let result = log.write(&bytes);
+                        let path = log.path().display().to_string();
+                        match result {
+                            Err(e) if !was_failing => self.line(
+                                LogLevel::Error,
+                                format!(
+                                    "cannot write {path}: {e} (output is lost until it can be \
+                                     written again)"
+                                ),
+                            ),
+                            Ok(()) if was_failing => {
+                                self.line(LogLevel::Info, format!("writing {path} again"))
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -1166,7 +1200,10 @@ impl Supervisor {
     }
 }
 
-fn open_log(model: &ChannelModel) -> Option<RotatingLog> {
-    let path = model.logfile.as_ref()?;
-    RotatingLog::open(path, model.maxbytes, model.backups).ok()
+/// The channel's log file, if it has one (and `wanted`).
+fn open_log(model: &ChannelModel, wanted: bool) -> std::io::Result<Option<RotatingLog>> {
+    match &model.logfile {
+        Some(path) if wanted => RotatingLog::open(path, model.maxbytes, model.backups).map(Some),
+        _ => Ok(None),
+    }
 }
