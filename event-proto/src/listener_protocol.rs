@@ -137,6 +137,8 @@ pub enum ProtocolErrorKind {
     ResultLineTooLong,
     /// A result body longer than the result limit.
     ResultTooLong,
+    /// The listener closed its stdout while still running, so it can never answer again.
+    OutputClosed,
 }
 
 impl fmt::Display for ProtocolError {
@@ -147,6 +149,7 @@ impl fmt::Display for ProtocolError {
             ProtocolErrorKind::BadResultLine => "bad result line",
             ProtocolErrorKind::ResultLineTooLong => "result line too long",
             ProtocolErrorKind::ResultTooLong => "result body too long",
+            ProtocolErrorKind::OutputClosed => "stdout closed",
         };
         write!(
             f,
@@ -250,6 +253,14 @@ impl ListenerProtocol {
         self.state = ListenerState::Busy;
         self.busy = Busy::Line { searched: 0 };
         Ok(())
+    }
+
+    /// The listener closed its stdout but is still running: it can never answer, so unless
+    /// already UNKNOWN this is a violation ([`ProtocolErrorKind::OutputClosed`]) carrying
+    /// whatever partial output was buffered.
+    pub fn output_closed(&mut self) -> Option<ListenerOutput> {
+        (self.state != ListenerState::Unknown)
+            .then(|| self.violation(ProtocolErrorKind::OutputClosed, None))
     }
 
     /// The next thing the buffered output says, if it says something yet. Call it until it
@@ -358,6 +369,23 @@ mod tests {
         lp.push(b"READY\n");
         assert_eq!(lp.next(), Some(ListenerOutput::Ready));
         lp.event_sent().expect("READY");
+    }
+
+    #[test]
+    fn closing_stdout_is_a_violation_once() {
+        let mut lp = ListenerProtocol::new();
+        ready(&mut lp);
+        lp.push(b"RESU");
+        let Some(ListenerOutput::Violation(err)) = lp.output_closed() else {
+            panic!("a violation");
+        };
+        assert_eq!(err.kind, ProtocolErrorKind::OutputClosed);
+        assert_eq!(
+            (err.state, &err.bytes[..]),
+            (ListenerState::Busy, &b"RESU"[..])
+        );
+        assert_eq!(lp.state(), ListenerState::Unknown);
+        assert_eq!(lp.output_closed(), None);
     }
 
     #[test]

@@ -24,6 +24,7 @@ static ONE_DAEMON_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// A listener driven by $MODE: `ok` answers OK; `fail-first` answers FAIL to the first
 /// event; `garbage-first` writes garbage instead of its first READY after receiving an event;
 /// `hang` never answers; `mid-result` exits halfway through its first RESULT;
+/// `close-stdout-first` closes its stdout on its first event and sleeps;
 /// `stderr-flood` writes 800 KiB to stderr per event; `crash-first` exits while BUSY with its
 /// first event; `chaos` exits while BUSY (3 %) or
 /// answers FAIL (10 %) at random and records only the events it acknowledges; `slow` sleeps 0.3 s per event; `pieces` writes READY one byte at a time. Every event
@@ -72,6 +73,10 @@ while True:
     if first and mode == 'crash-first':
         open(state, 'w').close()
         os._exit(3)
+    if first and mode == 'close-stdout-first':
+        open(state, 'w').close()
+        sys.stdout.close(); os.close(1)
+        time.sleep(3600)
     if first and mode == 'garbage-first':
         open(state, 'w').close(); first = False
         w('this is not the protocol\n'); continue
@@ -516,6 +521,43 @@ fn exit_in_the_middle_of_a_result_means_redelivery() {
         let c = r.counters().await;
         assert_eq!((c.delivered, c.rebuffered), (1, 1));
     });
+}
+
+/// A listener that closes its stdout while BUSY and lives on can never answer: it is put in
+/// UNKNOWN, its event goes to the restarted listener (4.3 leaves it BUSY forever).
+#[test]
+fn a_listener_closing_its_stdout_is_restarted_and_its_event_redelivered() {
+    scenario(
+        "closeout",
+        "close-stdout-first",
+        1,
+        10,
+        async |r: &Running| {
+            r.remote("x").await;
+            r.wait("the redelivery to a new instance", |r| {
+                r.received().len() >= 2
+            })
+            .await;
+            let got = r.received();
+            assert_ne!(got[0][0], got[1][0], "a different listener process");
+            assert_eq!((&got[0][1], &got[0][4]), (&got[1][1], &got[1][4]));
+            r.wait("acknowledged by the new instance", |r| {
+                r.main_log().contains("lst_0: event was processed")
+            })
+            .await;
+            let log = r.main_log();
+            assert!(
+                log.contains("lst_0: closed its stdout but is still running"),
+                "{log}"
+            );
+            assert!(
+                log.contains("lst_0: protocol error: stdout closed (state BUSY"),
+                "{log}"
+            );
+            let c = r.counters().await;
+            assert_eq!((c.delivered, c.rebuffered, c.dropped), (1, 1, 0));
+        },
+    );
 }
 
 #[test]

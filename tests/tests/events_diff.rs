@@ -113,7 +113,7 @@ fn scenario(which: Implementation) -> Vec<(String, Vec<String>)> {
         &["PROCESS_STATE_EXITED|processname:crasher"],
         &|| {
             d.rpc("s.supervisor.startProcess('crasher', False)")
-                .expect("rpc");
+                .unwrap_or_else(|e| panic!("{e}\n{}", d.main_log()));
         },
     );
     step(

@@ -261,38 +261,70 @@ impl Pool {
                 }
                 ListenerOutput::Violation(err) => {
                     let held = l.held.take();
-                    if err.kind == ProtocolErrorKind::BadResultLine {
-                        let line = match std::str::from_utf8(&err.bytes) {
-                            Ok(text) => pyfmt::str_repr(text),
-                            Err(_) => format!("Undecodable: {}", pyfmt::bytes_repr(&err.bytes)),
-                        };
-                        out.push(log(
-                            LogLevel::Warn,
-                            format!("{name}: bad result line: {line}"),
-                        ));
-                    } else {
-                        out.push(log(
-                            LogLevel::Warn,
-                            format!("{name}: protocol error: {err}"),
-                        ));
-                    }
-                    transition(out, &name, before, after);
-                    out.push(log(
-                        LogLevel::Warn,
-                        format!(
-                            "{name}: has entered the UNKNOWN state and will no longer receive \
-                             events, this usually indicates the process violated the \
-                             eventlistener protocol"
-                        ),
-                    ));
-                    if let Some(queued) = held {
-                        self.rebuffer(queued, out);
-                    }
-                    out.push(PoolAction::RestartUnknown { listener: i });
+                    self.violation(i, &name, err, before, after, held, out);
                 }
             }
         }
         self.dispatch(out);
+    }
+
+    /// Listener `i` closed its stdout while still running: it can never answer, so it goes
+    /// to UNKNOWN (its held event back to the queue) and is restarted, as after garbage.
+    pub fn listener_output_closed(&mut self, i: usize, out: &mut Vec<PoolAction>) {
+        let Some(l) = self.listeners.get_mut(i) else {
+            return;
+        };
+        let before = l.protocol.state();
+        if let Some(ListenerOutput::Violation(err)) = l.protocol.output_closed() {
+            let after = l.protocol.state();
+            let name = l.name.clone();
+            let held = l.held.take();
+            self.violation(i, &name, err, before, after, held, out);
+        }
+        self.dispatch(out);
+    }
+
+    /// Reports a protocol violation, rebuffers the event the listener held and asks for the
+    /// listener to be restarted.
+    #[allow(clippy::too_many_arguments)]
+    fn violation(
+        &mut self,
+        i: usize,
+        name: &str,
+        err: event_proto::ProtocolError,
+        before: ListenerState,
+        after: ListenerState,
+        held: Option<QueuedEvent>,
+        out: &mut Vec<PoolAction>,
+    ) {
+        if err.kind == ProtocolErrorKind::BadResultLine {
+            let line = match std::str::from_utf8(&err.bytes) {
+                Ok(text) => pyfmt::str_repr(text),
+                Err(_) => format!("Undecodable: {}", pyfmt::bytes_repr(&err.bytes)),
+            };
+            out.push(log(
+                LogLevel::Warn,
+                format!("{name}: bad result line: {line}"),
+            ));
+        } else {
+            out.push(log(
+                LogLevel::Warn,
+                format!("{name}: protocol error: {err}"),
+            ));
+        }
+        transition(out, name, before, after);
+        out.push(log(
+            LogLevel::Warn,
+            format!(
+                "{name}: has entered the UNKNOWN state and will no longer receive \
+                 events, this usually indicates the process violated the \
+                 eventlistener protocol"
+            ),
+        ));
+        if let Some(queued) = held {
+            self.rebuffer(queued, out);
+        }
+        out.push(PoolAction::RestartUnknown { listener: i });
     }
 
     fn result(

@@ -299,6 +299,9 @@ struct Slot {
     listener: Option<(usize, usize)>,
     /// Start again once stopped (a listener recovering from UNKNOWN).
     restart_when_stopped: bool,
+    /// When a listener's stdout reached EOF while its process was alive; if it is still
+    /// alive [`STDOUT_CLOSED_GRACE`] later it can never answer and is restarted.
+    stdout_closed_at: Option<Instant>,
     /// Its group was removed (`removeProcessGroup`): the slot is kept so indices stay
     /// valid, but it is no longer part of the daemon.
     removed: bool,
@@ -318,6 +321,7 @@ impl Slot {
             stderr_log: None,
             listener,
             restart_when_stopped: false,
+            stdout_closed_at: None,
             removed: false,
         }
     }
@@ -461,6 +465,10 @@ pub async fn run(
     }
     Ok(ended)
 }
+
+/// How long a listener may live on after closing its stdout before it is treated as broken
+/// (a listener that exits closes its stdout first; its exit is usually reaped well within this).
+const STDOUT_CLOSED_GRACE: Duration = Duration::from_secs(1);
 
 fn sort_key(p: &ProgramModel) -> (i32, String, i32, String) {
     (
@@ -767,6 +775,7 @@ impl Supervisor {
                 let pid = child.pid;
                 let slot = &mut self.procs[i];
                 slot.generation += 1;
+                slot.stdout_closed_at = None;
                 let generation = slot.generation;
                 self.by_pid.insert(pid, i);
                 let to_main = self.log.enabled(LogLevel::Debug);
@@ -894,12 +903,13 @@ impl Supervisor {
         }
         self.procs[i].stdin = None;
         self.procs[i].stdin_fd = None;
+        self.procs[i].stdout_closed_at = None;
         let mut out = Vec::new();
         self.procs[i].machine.exited(r.status, now, &mut out);
         self.apply(i, out, now);
     }
 
-    fn on_pipe(&mut self, ev: PipeEvent<PipeId>, _now: Now) {
+    fn on_pipe(&mut self, ev: PipeEvent<PipeId>, now: Now) {
         match ev {
             PipeEvent::Data((i, channel, generation), data) => {
                 let slot = &mut self.procs[i];
@@ -934,6 +944,11 @@ impl Supervisor {
             PipeEvent::Closed((i, channel, generation)) => {
                 let slot = &mut self.procs[i];
                 if generation != slot.generation {
+                    return;
+                }
+                if slot.listener.is_some() && channel == Channel::Stdout {
+                    // Usually the process is exiting; if it is not, on_tick acts.
+                    slot.stdout_closed_at = Some(now.mono);
                     return;
                 }
                 let mut out = Vec::new();
@@ -1146,10 +1161,15 @@ impl Supervisor {
         if matches!(self.phase, Phase::Stopping(_)) {
             next = next.min(now + Duration::from_secs(1));
         }
-        next
+        self.procs
+            .iter()
+            .filter_map(|s| s.stdout_closed_at)
+            .map(|at| at + STDOUT_CLOSED_GRACE)
+            .fold(next, Instant::min)
     }
 
     fn on_tick(&mut self, now: Now) {
+        self.check_closed_listener_stdout(now);
         for i in 0..self.procs.len() {
             if self.procs[i]
                 .machine
@@ -1170,6 +1190,38 @@ impl Supervisor {
         }
         if matches!(self.phase, Phase::Stopping(_)) {
             self.advance_shutdown(now);
+        }
+    }
+
+    /// A listener whose stdout closed [`STDOUT_CLOSED_GRACE`] ago and is still running can
+    /// never answer: beyond 4.3 (where it stays BUSY forever holding its event), it goes to
+    /// UNKNOWN, its event back to the queue, and is restarted.
+    fn check_closed_listener_stdout(&mut self, now: Now) {
+        for i in 0..self.procs.len() {
+            let slot = &mut self.procs[i];
+            let Some(at) = slot.stdout_closed_at else {
+                continue;
+            };
+            if now.mono < at + STDOUT_CLOSED_GRACE {
+                continue;
+            }
+            slot.stdout_closed_at = None;
+            let Some((k, m)) = slot.listener else {
+                continue;
+            };
+            if slot.machine.pid() == 0 {
+                continue;
+            }
+            let name = slot.model.params.name.clone();
+            self.line(
+                LogLevel::Warn,
+                format!("{name}: closed its stdout but is still running, so it can no longer answer events"),
+            );
+            let mut out = Vec::new();
+            self.pools[k].listener_output_closed(m, &mut out);
+            for a in out {
+                self.apply_pool(k, a);
+            }
         }
     }
 
