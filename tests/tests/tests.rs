@@ -11,6 +11,7 @@ mod harness;
 mod listeners;
 mod log_dir;
 mod many;
+mod orphans;
 mod restart;
 mod sdk;
 mod stopping;
