@@ -24,7 +24,7 @@ fn a_file_size_limit_is_reported_and_survived() {
             "[unix_http_server]\nfile={d}/s.sock\n\n[supervisord]\nnodaemon=true\nlogfile={d}/supervisord.log\n\
              pidfile={d}/supervisord.pid\nloglevel=info\n\n\
              [rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
-             [program:spew]\ncommand=sh -c 'head -c 1048576 /dev/zero | tr \"\\\\0\" x; sleep 1000'\nstartsecs=0\n\
+             [program:spew]\ncommand=sh -c 'head -c 1048576 /dev/zero | tr \"\\\\0\" x; exec sleep 1000'\nstartsecs=0\n\
              stdout_logfile={d}/spew.log\nstdout_logfile_maxbytes=0\n\n\
              [program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n"
         ),

@@ -30,7 +30,7 @@ events=PROCESS_STATE,PROCESS_LOG,PROCESS_COMMUNICATION,REMOTE_COMMUNICATION,PROC
 startsecs=0\n\
 buffer_size=100\n\n\
 [program:talker]\n\
-command=sh -c 'echo hello; echo oops >&2; printf \"<!--XSUPERVISOR:BEGIN-->captured<!--XSUPERVISOR:END-->\"; sleep 1000'\n\
+command=sh -c 'echo hello; echo oops >&2; printf \"<!--XSUPERVISOR:BEGIN-->captured<!--XSUPERVISOR:END-->\"; exec sleep 1000'\n\
 stdout_events_enabled=true\n\
 stderr_events_enabled=true\n\
 stdout_capture_maxbytes=1KB\n\

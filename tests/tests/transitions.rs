@@ -14,7 +14,7 @@ const SECTIONS: &str = "\
 [program:missing]\ncommand=/nonexistent/program\nstartretries=1\n\n\
 [program:done]\ncommand=sh -c 'sleep 1.2; exit 0'\nstartsecs=1\nautorestart=unexpected\n\n\
 [program:crashy]\ncommand=sh -c 'sleep 1.2; exit 7'\nstartsecs=1\nautorestart=unexpected\nstartretries=0\n\n\
-[program:bytes]\ncommand=sh -c 'printf \"caf\\\\351 \\\\377\\\\376\\\\n\"; i=0; while [ $i -lt 40 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; sleep 1000'\nstartsecs=0\nstdout_logfile=%(here)s/bytes.log\nstdout_logfile_maxbytes=1KB\nstdout_logfile_backups=5\n";
+[program:bytes]\ncommand=sh -c 'printf \"caf\\\\351 \\\\377\\\\376\\\\n\"; i=0; while [ $i -lt 40 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; exec sleep 1000'\nstartsecs=0\nstdout_logfile=%(here)s/bytes.log\nstdout_logfile_maxbytes=1KB\nstdout_logfile_backups=5\n";
 
 /// Each program's transition lines, pids replaced.
 fn per_program(log: &str) -> BTreeMap<String, Vec<String>> {
