@@ -14,6 +14,7 @@ mod many;
 mod orphans;
 mod restart;
 mod sdk;
+mod socket_perms;
 mod stopping;
 mod storm;
 mod transitions;

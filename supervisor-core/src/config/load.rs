@@ -1108,19 +1108,20 @@ fn inet_address(port: &str) -> Result<String, String> {
     Ok(format!("{host}:{n}"))
 }
 
-fn user_group(v: &str) -> Result<(u32, u32), String> {
+fn user_group(v: &str) -> Result<(u32, Option<u32>), String> {
     let (user, group) = v.split_once(':').map_or((v, None), |(u, g)| (u, Some(g)));
     let u = run_as(user)?;
     let gid = match group {
-        None => u.gid,
-        Some(g) => match g.parse::<u32>() {
+        // No group: the socket's group is left as it is (4.3 passes -1 to chown).
+        None => None,
+        Some(g) => Some(match g.parse::<u32>() {
             Ok(n) => n,
             Err(_) => nix::unistd::Group::from_name(g)
                 .ok()
                 .flatten()
                 .map(|g| g.gid.as_raw())
                 .ok_or_else(|| format!("Invalid group name {g}"))?,
-        },
+        }),
     };
     Ok((u.uid, gid))
 }

@@ -64,7 +64,7 @@ pub fn bind_socket(spec: &FcgiSocket) -> io::Result<OwnedFd> {
             )?;
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode))?;
             if let Some((uid, gid)) = owner {
-                std::os::unix::fs::chown(path, Some(*uid), Some(*gid))?;
+                std::os::unix::fs::chown(path, Some(*uid), *gid)?;
             }
             listen(&fd, backlog(*b)?)?;
             Ok(fd)

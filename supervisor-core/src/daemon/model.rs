@@ -69,8 +69,8 @@ pub enum FcgiSocket {
         path: PathBuf,
         /// `socket_mode` (default 0700).
         mode: u32,
-        /// `socket_owner` as (uid, gid).
-        owner: Option<(u32, u32)>,
+        /// `socket_owner` as (uid, gid); no gid leaves the group unchanged.
+        owner: Option<(u32, Option<u32>)>,
         /// `socket_backlog`.
         backlog: Option<i32>,
     },

@@ -16,8 +16,8 @@ pub struct UnixSocketOptions {
     pub path: PathBuf,
     /// `chmod=` (default 0o700).
     pub mode: u32,
-    /// `chown=` as (uid, gid), if set.
-    pub owner: Option<(u32, u32)>,
+    /// `chown=` as (uid, gid), if set; no gid leaves the group unchanged.
+    pub owner: Option<(u32, Option<u32>)>,
 }
 
 /// Why the socket could not be bound.
@@ -63,7 +63,7 @@ pub fn bind_unix(opts: &UnixSocketOptions) -> Result<(UnixListener, bool), BindE
     let listener = UnixListener::bind(&temp).map_err(io_err)?;
     let placed = fs::set_permissions(&temp, fs::Permissions::from_mode(opts.mode))
         .and_then(|()| match opts.owner {
-            Some((uid, gid)) => std::os::unix::fs::chown(&temp, Some(uid), Some(gid)),
+            Some((uid, gid)) => std::os::unix::fs::chown(&temp, Some(uid), gid),
             None => Ok(()),
         })
         .and_then(|()| fs::rename(&temp, path));
