@@ -554,3 +554,20 @@ fn hostile_sizes_are_refused() {
     .expect("65536 processes load");
     assert_eq!(ok.model.programs.len(), 65536);
 }
+
+#[path = "common/config_values.rs"]
+mod config_values_invariants;
+
+/// Every seed of the `config_values` fuzz target (command splitting, environment, expansion,
+/// scalar values) holds the target's invariants.
+#[test]
+fn config_values_fuzz_seeds_replay() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/config_values");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&seeds).expect("seeds dir") {
+        let data = std::fs::read(entry.expect("entry").path()).expect("read seed");
+        config_values_invariants::check(&data);
+        n += 1;
+    }
+    assert!(n >= 8);
+}
