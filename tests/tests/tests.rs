@@ -2,6 +2,7 @@
 
 mod ctl_groups;
 mod ctl_rust;
+mod daemon_user;
 mod daemonize;
 mod disk_full;
 mod events_diff;

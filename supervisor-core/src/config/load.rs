@@ -385,6 +385,7 @@ pub fn load_text(
     let minfds = ctx.get(&supd, "minfds", 1024, &names, values::integer);
     let minprocs = ctx.get(&supd, "minprocs", 200, &names, values::integer);
     let nocleanup = ctx.get(&supd, "nocleanup", false, &names, values::boolean);
+    let daemon_user = ctx.get(&supd, "user", None, &names, |v| run_as(v).map(Some));
     let tmp = std::env::temp_dir().display().to_string();
     let childlogdir = ctx.get(&supd, "childlogdir", tmp, &names, values::existing_dir);
     let directory = ctx.string(&supd, "directory", &names).and_then(|d| {
@@ -950,6 +951,7 @@ pub fn load_text(
             parse_messages: messages,
             daemonize: (!nodaemon).then(|| (directory.clone().map(PathBuf::from), umask)),
             clean_childlogdir: (!nocleanup).then(|| childlogdir_path.clone()),
+            user: daemon_user,
         },
         nodaemon,
         umask,

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::lifecycle::{daemonize, set_rlimits, Forked, Pidfile};
 use super::model::{DaemonModel, ServerModel};
+use super::spawn::RunAs;
 use super::supervisor::{run, Ended};
 use crate::log_level::{LogLevel, LogLine};
 use crate::logging::MainLog;
@@ -29,6 +30,39 @@ pub struct DaemonOptions {
     /// `childlogdir`, to clear of a previous run's AUTO child logs at start; `None` with
     /// `nocleanup` ([CFG-SUPD-nocleanup], [CFG-LOGNAME-cleanup]).
     pub clean_childlogdir: Option<PathBuf>,
+    /// `[supervisord] user=` (or `-u`): whom to run as ([CFG-SUPD-user]).
+    pub user: Option<RunAs>,
+}
+
+/// Drops to `user` before anything else happens, as 4.3 does (so the main log, the sockets
+/// and AUTO child logs are created by that user). Returns the line to log; `Err` is the
+/// message for a usage error (exit 2).
+fn set_uid(user: Option<&RunAs>) -> Result<LogLine, String> {
+    let Some(user) = user else {
+        return Ok(LogLine::new(
+            LogLevel::Critical,
+            "Supervisor is running as root.  Privileges were not dropped because no user is \
+             specified in the config file.  If you intend to run as root, you can set user=root \
+             in the config file to avoid this message.",
+        ));
+    };
+    let current = nix::unistd::getuid().as_raw();
+    if current != user.uid {
+        if current != 0 {
+            return Err("Can't drop privilege as nonroot user".into());
+        }
+        let mut groups = vec![nix::unistd::Gid::from_raw(user.gid)];
+        groups.extend(user.groups.iter().map(|&g| nix::unistd::Gid::from_raw(g)));
+        nix::unistd::setgroups(&groups).map_err(|_| "Could not set groups of effective user")?;
+        nix::unistd::setgid(nix::unistd::Gid::from_raw(user.gid))
+            .map_err(|_| "Could not set group id of effective user")?;
+        nix::unistd::setuid(nix::unistd::Uid::from_raw(user.uid))
+            .map_err(|e| format!("Could not set user id of effective user: {e}"))?;
+    }
+    Ok(LogLine::new(
+        LogLevel::Info,
+        format!("Set uid to user {} succeeded", user.uid),
+    ))
 }
 
 /// Whether `name` is an AUTO child log of the daemon called `identifier`
@@ -92,6 +126,17 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions, first: bool) -> Ru
 
 fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<Ended, i32> {
     super::spawn::ignore_file_size_signal();
+    let uid_line = match set_uid(options.user.as_ref()) {
+        Ok(line) => line,
+        Err(msg) => {
+            let argv0 = std::env::args()
+                .next()
+                .unwrap_or_else(|| "supervisord".into());
+            eprintln!("Error: {msg}");
+            eprintln!("For help, use {argv0} -h");
+            return Err(2);
+        }
+    };
     let infos = if first {
         match set_rlimits(options.minfds, options.minprocs) {
             Ok(infos) => infos,
@@ -110,15 +155,14 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
             return Err(2);
         }
     };
-    if nix::unistd::geteuid().is_root() {
-        log.log(&LogLine::new(
-            LogLevel::Critical,
-            "Supervisor is running as root.  Privileges were not dropped because no user is \
-             specified in the config file.  If you intend to run as root, you can set user=root \
-             in the config file to avoid this message.",
-        ));
-    }
-    for line in options.parse_messages.iter().chain(&infos) {
+    // As 4.3's make_logger: criticals, then warnings, then infos, each in the order they
+    // arose (config parsing, then setuid, then rlimits).
+    let root_warning = uid_line.level != LogLevel::Critical || nix::unistd::geteuid().is_root();
+    let mut startup_lines: Vec<&LogLine> = options.parse_messages.iter().collect();
+    startup_lines.extend(root_warning.then_some(&uid_line));
+    startup_lines.extend(&infos);
+    startup_lines.sort_by_key(|l| std::cmp::Reverse(l.level));
+    for line in startup_lines {
         log.log(line);
     }
     if let Some(dir) = &options.clean_childlogdir {

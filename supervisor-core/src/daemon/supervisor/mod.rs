@@ -1255,7 +1255,23 @@ impl Supervisor {
 /// The channel's log file, if it has one (and `wanted`).
 fn open_log(model: &ChannelModel, wanted: bool) -> std::io::Result<Option<RotatingLog>> {
     match &model.logfile {
-        Some(path) if wanted => RotatingLog::open(path, model.maxbytes, model.backups).map(Some),
+        Some(path) if wanted => {
+            if model.auto {
+                // 4.3 makes AUTO names with mkstemp: the file starts out private (0600).
+                use std::os::unix::fs::OpenOptionsExt;
+                let created = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path);
+                match created {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            RotatingLog::open(path, model.maxbytes, model.backups).map(Some)
+        }
         _ => Ok(None),
     }
 }
