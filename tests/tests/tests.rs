@@ -18,5 +18,6 @@ mod sdk;
 mod socket_perms;
 mod stopping;
 mod storm;
+mod syslog;
 mod transitions;
 mod web;

@@ -925,7 +925,8 @@ pub fn load_text(
             maxbytes: logfile_maxbytes.max(0) as u64,
             backups: logfile_backups.max(0) as u32,
         },
-        None => MainLogTarget::None,
+        // `logfile=syslog` ([CFG-SUPD-logfile]).
+        None => MainLogTarget::Syslog,
     };
     Ok(LoadedConfig {
         ctl,

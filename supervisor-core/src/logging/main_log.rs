@@ -4,6 +4,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+use super::syslog::Syslog;
 use crate::local_time::LocalTime;
 use crate::log_level::{LogLevel, LogLine};
 use crate::output::rotating::RotatingLog;
@@ -20,6 +21,8 @@ pub enum MainLogTarget {
         /// `logfile_backups=`.
         backups: u32,
     },
+    /// The local syslog, one message per line (`logfile=syslog`, [LOG-MAIN-rotate]).
+    Syslog,
     /// Nowhere but stdout (if echoing).
     None,
 }
@@ -29,6 +32,7 @@ pub enum MainLogTarget {
 pub struct MainLog {
     level: LogLevel,
     file: Option<RotatingLog>,
+    syslog: Option<Syslog>,
     /// Echo every record to stdout (nodaemon and not silent, [LOG-MAIN-stdout]).
     echo: bool,
     /// Records written since the last [`MainLog::flush`] while batching (see
@@ -46,11 +50,12 @@ impl MainLog {
                 maxbytes,
                 backups,
             } => Some(RotatingLog::open(path, *maxbytes, *backups)?),
-            MainLogTarget::None => None,
+            MainLogTarget::Syslog | MainLogTarget::None => None,
         };
         Ok(MainLog {
             level,
             file,
+            syslog: (*target == MainLogTarget::Syslog).then(Syslog::new),
             echo,
             pending: Vec::new(),
             batching: false,
@@ -73,6 +78,11 @@ impl MainLog {
             return;
         }
         let record = format(line, at);
+        if let Some(syslog) = &mut self.syslog {
+            // 4.3 sends each line of the message as `<asctime> <LEVEL> <line>\n`.
+            let head = &record[..record.len() - line.message.len() - 1];
+            syslog.send_lines(head, &line.message, "\n");
+        }
         self.pending.extend_from_slice(record.as_bytes());
         if !self.batching {
             self.flush();

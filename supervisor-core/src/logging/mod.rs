@@ -1,6 +1,7 @@
 //! supervisord's main ("activity") log ([LOG-MAIN-*]): `<asctime> <LEVL> <message>\n`, to a
-//! rotating file and, with `nodaemon`, also to stdout.
+//! rotating file or syslog and, with `nodaemon`, also to stdout.
 
 mod main_log;
+pub mod syslog;
 
 pub use main_log::{MainLog, MainLogTarget};

@@ -352,6 +352,8 @@ struct Supervisor {
     bus: EventBus,
     ticks: TickClock,
     log: MainLog,
+    /// For `*_syslog=true` channels ([LOG-CHILD-syslog]); connects on first use.
+    syslog: crate::logging::syslog::Syslog,
     phase: Phase,
     last_wait_log: Option<Instant>,
     pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
@@ -523,6 +525,7 @@ impl Supervisor {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         Supervisor {
+            syslog: crate::logging::syslog::Syslog::new(),
             config,
             pool_live: vec![true; pools.len()],
             model,
@@ -969,6 +972,17 @@ impl Supervisor {
             match a {
                 OutputAction::WriteLog(bytes) => {
                     let slot = &mut self.procs[i];
+                    let to_syslog = match channel {
+                        Channel::Stdout => slot.model.stdout.syslog,
+                        Channel::Stderr => slot.model.stderr.syslog,
+                    };
+                    if to_syslog {
+                        // 4.3: `<process name> <line>` per line of the chunk.
+                        let prefix = format!("{} ", slot.model.params.name);
+                        self.syslog
+                            .send_lines(&prefix, &String::from_utf8_lossy(&bytes), "");
+                    }
+                    let slot = &mut self.procs[i];
                     let log = match channel {
                         Channel::Stdout => slot.stdout_log.as_mut(),
                         Channel::Stderr => slot.stderr_log.as_mut(),
@@ -1072,7 +1086,9 @@ impl Supervisor {
             Control::WebInfo(reply) => {
                 let path = match &self.model.main_log {
                     crate::logging::MainLogTarget::File { path, .. } => Some(path.clone()),
-                    crate::logging::MainLogTarget::None => None,
+                    crate::logging::MainLogTarget::None | crate::logging::MainLogTarget::Syslog => {
+                        None
+                    }
                 };
                 let _ = reply.send((path, self.model.identifier.clone()));
             }
