@@ -32,8 +32,10 @@ pub fn byte_size(v: &str) -> Result<i64, String> {
     } else {
         (lower.clone(), 1)
     };
+    // Python's ints do not overflow; a size beyond i64 means "never" in any case, so it
+    // saturates (fuzz finding: `5999999999999990MB`).
     parse_python_int(&num)
-        .map(|n| n * mult)
+        .map(|n| n.saturating_mul(mult))
         .ok_or_else(|| {
             format!("invalid literal for int() with base 10: '{num}'; expected bytes as an integer with an optional KB, MB or GB suffix")
         })
@@ -141,6 +143,9 @@ mod tests {
             ("2GB", 2_147_483_648),
             ("0", 0),
             ("-1", -1),
+            // Found by the config_values fuzzer: the multiplication overflowed.
+            ("5999999999999990MB", i64::MAX),
+            ("-5999999999999990GB", i64::MIN),
         ] {
             assert_eq!(byte_size(v), Ok(n), "{v}");
         }
