@@ -2,6 +2,7 @@
 
 mod ctl_groups;
 mod ctl_rust;
+mod ctl_shell;
 mod daemon_user;
 mod daemonize;
 mod disk_full;

@@ -122,6 +122,31 @@ impl Ctl {
         self.rt.block_on(self.client.call(method, params))
     }
 
+    /// The names the shell completes: every process (`name`, or `group:name` in a group of
+    /// its own name's otherwise) and `group:*` for every group, and the group names. Empty
+    /// when the daemon cannot be reached.
+    pub fn completion_names(&self) -> super::shell::Names {
+        let mut names = super::shell::Names::default();
+        let Ok(Value::Array(infos)) = self.call("supervisor.getAllProcessInfo", Vec::new()) else {
+            return names;
+        };
+        for info in &infos {
+            let (group, name) = (s(info, "group"), s(info, "name"));
+            if group == name {
+                names.processes.push(name.to_owned());
+            } else {
+                names.processes.push(format!("{group}:{name}"));
+                names.processes.push(format!("{group}:*"));
+            }
+            names.groups.push(group.to_owned());
+        }
+        names.processes.sort();
+        names.processes.dedup();
+        names.groups.sort();
+        names.groups.dedup();
+        names
+    }
+
     fn fail(&mut self, code: i32) {
         self.status = code;
     }

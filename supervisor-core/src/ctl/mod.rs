@@ -3,11 +3,11 @@
 
 mod client;
 mod commands;
+mod shell;
 
 pub use client::{CallError, Client, Server};
 pub use commands::{Ctl, COMMANDS};
 
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 /// Parsed command line.
@@ -18,6 +18,7 @@ struct Args {
     username: Option<String>,
     password: Option<String>,
     interactive: bool,
+    history_file: Option<PathBuf>,
     action: Vec<String>,
 }
 
@@ -37,9 +38,7 @@ fn parse(argv: &[String]) -> Result<Args, String> {
             "-s" | "--serverurl" => a.serverurl = Some(value(arg)?),
             "-u" | "--username" => a.username = Some(value(arg)?),
             "-p" | "--password" => a.password = Some(value(arg)?),
-            "-r" | "--history-file" => {
-                value(arg)?;
-            }
+            "-r" | "--history-file" => a.history_file = Some(PathBuf::from(value(arg)?)),
             "-i" | "--interactive" => a.interactive = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') && a.action.is_empty() => {
@@ -121,7 +120,7 @@ pub fn run(argv: &[String]) -> i32 {
         .as_ref()
         .map_or_else(|| "supervisor".to_owned(), |s| s.prompt.clone());
     let client = Client::new(&url, username.as_deref(), password.as_deref());
-    let shell = args.action.is_empty();
+    let shell = args.action.is_empty() || args.interactive;
     let mut ctl = match Ctl::new(client, shell) {
         Ok(c) => c,
         Err(e) => {
@@ -129,29 +128,17 @@ pub fn run(argv: &[String]) -> i32 {
             return 1;
         }
     };
-    if !shell {
-        return ctl.run(&args.action);
-    }
-    ctl.run(&["status".to_owned()]);
-    let stdin = std::io::stdin();
-    loop {
-        print!("{prompt}> ");
-        let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => {
-                println!();
-                return 0;
-            }
-            Ok(_) => {}
+    if !args.action.is_empty() {
+        let status = ctl.run(&args.action);
+        if !args.interactive {
+            return status;
         }
-        let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-        match words.first().map(String::as_str) {
-            None => {}
-            Some("quit" | "exit") => return 0,
-            Some(_) => {
-                ctl.run(&words);
-            }
-        }
+    } else {
+        ctl.run(&["status".to_owned()]);
     }
+    let history = args
+        .history_file
+        .clone()
+        .or_else(|| settings.as_ref().and_then(|s| s.history_file.clone()));
+    shell::run(&mut ctl, &prompt, history)
 }
