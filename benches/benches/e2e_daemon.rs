@@ -7,7 +7,8 @@
 //! MB/s with rotation on and daemon CPU per MB, against a pipe-to-file copy; (6) restart
 //! storm: 50 programs exiting at once with autorestart, restarts/s and daemon CPU.
 //!
-//! `cargo bench -p benches --bench e2e_daemon`; env `BENCH_PROGRAMS` (default 500),
+//! `cargo bench -p benches --bench e2e_daemon`; env `BENCH_PROGRAMS` (default 500; a list such
+//! as `100,500` runs the programs scenario for each),
 //! `BENCH_SECONDS` (default 5), `BENCH_LOG_MB` (default 512), `BENCH_IMPLS`, `BENCH_ROUNDS`
 //! (default 1: each round runs both daemons, alternating which goes first; the table shows
 //! the median of the rounds).
@@ -247,7 +248,12 @@ fn main() {
     if !tests::python_reference() {
         return;
     }
-    let n = env_or("BENCH_PROGRAMS", 500usize);
+    // One count or several (`100,500`): the programs scenario runs for each.
+    let counts: Vec<usize> = std::env::var("BENCH_PROGRAMS")
+        .unwrap_or_else(|_| "500".into())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
     let secs = env_or("BENCH_SECONDS", 5u64);
     let mb = env_or("BENCH_LOG_MB", 512u64);
     let impls: Vec<String> = std::env::var("BENCH_IMPLS")
@@ -270,8 +276,10 @@ fn main() {
                 _ => Implementation::Rust,
             };
             let mut rows = Vec::new();
-            if programs(which, n, secs, &mut rows).is_none() {
-                eprintln!("{name}: programs scenario not measured");
+            for &n in &counts {
+                if programs(which, n, secs, &mut rows).is_none() {
+                    eprintln!("{name}: programs scenario ({n}) not measured");
+                }
             }
             if log_throughput(which, mb, &mut rows).is_none() {
                 eprintln!("{name}: log scenario not measured");

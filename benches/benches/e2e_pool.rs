@@ -177,6 +177,8 @@ fn main() {
     build_c(tools.path(), "fast_listener");
     build_c(tools.path(), "relay");
     let mut table: Vec<(String, u32, f64)> = Vec::new();
+    // (scenario, implementation, value) for the JSON summary.
+    let mut rows: Vec<(String, String, f64)> = Vec::new();
     for numprocs in [1, 4] {
         match relay(tools.path(), numprocs, secs) {
             Some(r) => {
@@ -200,14 +202,36 @@ fn main() {
                         t.events_per_sec, t.dropped
                     );
                     table.push((name.trim().to_owned(), numprocs, t.events_per_sec));
+                    rows.push((
+                        format!("pool events/s delivered, numprocs {numprocs}"),
+                        name.trim().to_owned(),
+                        t.events_per_sec,
+                    ));
+                    rows.push((
+                        format!("pool events dropped on overflow, numprocs {numprocs}"),
+                        name.trim().to_owned(),
+                        t.dropped as f64,
+                    ));
                 }
                 None => println!("{name}: pool numprocs={numprocs}: not measured"),
             }
         }
         match exit_latency(which, tools.path(), exits) {
-            Some((p50, p99)) => println!(
-                "{name}: exit -> PROCESS_STATE_EXITED at listener: median {p50:.1} ms, p99 {p99:.1} ms ({exits} exits)"
-            ),
+            Some((p50, p99)) => {
+                println!(
+                    "{name}: exit -> PROCESS_STATE_EXITED at listener: median {p50:.1} ms, p99 {p99:.1} ms ({exits} exits)"
+                );
+                rows.push((
+                    "exit -> event latency median (ms)".into(),
+                    name.trim().to_owned(),
+                    p50,
+                ));
+                rows.push((
+                    "exit -> event latency p99 (ms)".into(),
+                    name.trim().to_owned(),
+                    p99,
+                ));
+            }
             None => println!("{name}: exit latency: not measured"),
         }
     }
@@ -229,4 +253,46 @@ fn main() {
             );
         }
     }
+    write_json(&rows, &table);
+}
+
+/// `target/e2e_pool.json`: one object per scenario (`python`, `ours`, which direction is
+/// better), the relay ceilings as rows of their own, the schema `e2e_daemon` writes.
+fn write_json(rows: &[(String, String, f64)], table: &[(String, u32, f64)]) {
+    let mut names: Vec<&String> = Vec::new();
+    for (k, _, _) in rows {
+        if !names.contains(&k) {
+            names.push(k);
+        }
+    }
+    let value = |k: &str, who: &str| {
+        rows.iter()
+            .find(|(n, w, _)| n == k && w == who)
+            .map_or("null".to_owned(), |r| format!("{}", r.2))
+    };
+    let mut out: Vec<String> = names
+        .iter()
+        .map(|k| {
+            let better = if k.contains("events/s") {
+                "higher"
+            } else {
+                "lower"
+            };
+            format!(
+                "{{\"scenario\":{k:?},\"python\":{},\"ours\":{},\"better\":{better:?}}}",
+                value(k, "python"),
+                value(k, "rust")
+            )
+        })
+        .collect();
+    for (who, n, v) in table {
+        if who == "relay" {
+            out.push(format!(
+                "{{\"scenario\":\"C relay ceiling events/s, numprocs {n}\",\"python\":{v},\"ours\":{v},\"better\":\"higher\"}}"
+            ));
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e_pool.json");
+    let _ = std::fs::write(&path, format!("[{}]\n", out.join(",\n")));
+    println!("JSON: {}", path.display());
 }
