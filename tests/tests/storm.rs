@@ -80,6 +80,11 @@ fn restart_storm_leaves_no_zombie_and_keeps_answering() {
     }
     let spawned = d.main_log().matches("spawned: 'r").count();
     let rss_end = rss_kb(d.pid());
+    println!(
+        "storm: {spawned} spawns in {secs} s ({:.0}/s), RSS {rss_start} -> {rss_end} kB, \
+         slowest of {calls} RPCs {slowest:?}",
+        spawned as f64 / (secs as f64 + 1.0)
+    );
     assert!(spawned > 50 * 5, "a storm happened: {spawned} spawns");
     assert!(
         slowest < Duration::from_secs(1),
