@@ -15,10 +15,12 @@
 //! ```
 
 mod daemon;
+mod stop_on_drop;
 mod temp_dir;
 mod wait;
 
 pub use daemon::{rust_binary, Daemon, Implementation};
+pub use stop_on_drop::StopOnDrop;
 pub use temp_dir::TempDir;
 pub use wait::{try_wait_until, wait_until};
 

@@ -7,9 +7,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::{Pid, Uid, User};
-use tests::{rust_binary, try_wait_until, wait_until, TempDir};
+use nix::unistd::{Uid, User};
+use tests::{rust_binary, wait_until, StopOnDrop, TempDir};
 
 #[test]
 fn daemon_drops_to_the_configured_user() {
@@ -34,7 +33,7 @@ fn daemon_drops_to_the_configured_user() {
         ),
     )
     .expect("config");
-    let mut daemon = Command::new(rust_binary("supervisord"))
+    let daemon = Command::new(rust_binary("supervisord"))
         .arg("-c")
         .arg(&conf)
         .stdin(Stdio::null())
@@ -49,50 +48,38 @@ fn daemon_drops_to_the_configured_user() {
             .contains("Error: Can't drop privilege as nonroot user"));
         return;
     }
-    let pid = Pid::from_raw(daemon.id() as i32);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let log = || std::fs::read_to_string(dir.join("supervisord.log")).unwrap_or_default();
-        wait_until(Duration::from_secs(20), "who exited", || {
-            log().contains("exited: who (exit status 0; expected)")
-        });
-        let text = log();
-        assert!(
-            text.contains(&format!("INFO Set uid to user {} succeeded", target.uid)),
-            "{text}"
-        );
-        assert!(!text.contains("running as root"), "{text}");
-        let owner = |name: &str| std::fs::metadata(dir.join(name)).map(|m| m.uid()).ok();
-        assert_eq!(owner("supervisord.log"), Some(target.uid.as_raw()));
-        assert_eq!(owner("s.sock"), Some(target.uid.as_raw()));
-        assert_eq!(owner("s.pid"), Some(target.uid.as_raw()));
-        let stdout_log = std::fs::read_dir(dir.path())
-            .expect("dir")
-            .flatten()
-            .find(|e| e.file_name().to_string_lossy().starts_with("who-stdout---"))
-            .expect("the AUTO stdout log");
-        let meta = stdout_log.metadata().expect("meta");
-        assert_eq!(meta.uid(), target.uid.as_raw());
-        assert_eq!(
-            meta.permissions().mode() & 0o777,
-            0o600,
-            "AUTO logs start private"
-        );
-        assert_eq!(
-            std::fs::read_to_string(stdout_log.path())
-                .expect("read")
-                .trim(),
-            target.uid.to_string(),
-            "the child runs as the daemon's user"
-        );
-    }));
-    let _ = kill(pid, Signal::SIGTERM);
-    if !try_wait_until(Duration::from_secs(15), || {
-        matches!(daemon.try_wait(), Ok(Some(_)))
-    }) {
-        let _ = daemon.kill();
-        let _ = daemon.wait();
-    }
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    let _daemon = StopOnDrop(daemon);
+    let log = || std::fs::read_to_string(dir.join("supervisord.log")).unwrap_or_default();
+    wait_until(Duration::from_secs(20), "who exited", || {
+        log().contains("exited: who (exit status 0; expected)")
+    });
+    let text = log();
+    assert!(
+        text.contains(&format!("INFO Set uid to user {} succeeded", target.uid)),
+        "{text}"
+    );
+    assert!(!text.contains("running as root"), "{text}");
+    let owner = |name: &str| std::fs::metadata(dir.join(name)).map(|m| m.uid()).ok();
+    assert_eq!(owner("supervisord.log"), Some(target.uid.as_raw()));
+    assert_eq!(owner("s.sock"), Some(target.uid.as_raw()));
+    assert_eq!(owner("s.pid"), Some(target.uid.as_raw()));
+    let stdout_log = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("who-stdout---"))
+        .expect("the AUTO stdout log");
+    let meta = stdout_log.metadata().expect("meta");
+    assert_eq!(meta.uid(), target.uid.as_raw());
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "AUTO logs start private"
+    );
+    assert_eq!(
+        std::fs::read_to_string(stdout_log.path())
+            .expect("read")
+            .trim(),
+        target.uid.to_string(),
+        "the child runs as the daemon's user"
+    );
 }

@@ -6,9 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use listener_sdk::rpc::RpcClient;
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
-use tests::{python_reference, rust_binary, try_wait_until, wait_until, TempDir};
+use tests::{python_reference, rust_binary, wait_until, StopOnDrop, TempDir};
 
 #[test]
 fn a_file_size_limit_is_reported_and_survived() {
@@ -30,53 +28,40 @@ fn a_file_size_limit_is_reported_and_survived() {
         ),
     )
     .expect("config");
-    let mut daemon = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -f 100 && exec {} -c {}",
-            rust_binary("supervisord").display(),
-            conf.display()
-        ))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.join("stderr.txt")).expect("stderr"),
-        ))
-        .spawn()
-        .expect("spawn");
+    let mut daemon = StopOnDrop(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -f 100 && exec {} -c {}",
+                rust_binary("supervisord").display(),
+                conf.display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("stderr.txt")).expect("stderr"),
+            ))
+            .spawn()
+            .expect("spawn"),
+    );
     let client = RpcClient::new(&format!("unix://{d}/s.sock")).expect("url");
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        wait_until(
-            Duration::from_secs(20),
-            "the write failure reported",
-            || {
-                std::fs::read_to_string(dir.join("supervisord.log"))
-                    .unwrap_or_default()
-                    .contains("File too large")
-            },
-        );
-        assert!(
-            matches!(daemon.try_wait(), Ok(None)),
-            "supervisord still running"
-        );
-        assert_eq!(client.get_state().expect("RPC answers"), "RUNNING");
-        client
-            .stop_process("sleeper", true)
-            .expect("still supervising");
-        client
-            .start_process("sleeper", true)
-            .expect("still supervising");
-        let size = std::fs::metadata(dir.join("spew.log")).map_or(0, |m| m.len());
-        assert!(size <= 100 * 1024, "the limit held: {size}");
-    }));
-    let _ = kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM);
-    if !try_wait_until(Duration::from_secs(15), || {
-        matches!(daemon.try_wait(), Ok(Some(_)))
-    }) {
-        let _ = daemon.kill();
-        let _ = daemon.wait();
-    }
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    wait_until(
+        Duration::from_secs(20),
+        "the write failure reported",
+        || {
+            std::fs::read_to_string(dir.join("supervisord.log"))
+                .unwrap_or_default()
+                .contains("File too large")
+        },
+    );
+    assert!(daemon.running(), "supervisord still running");
+    assert_eq!(client.get_state().expect("RPC answers"), "RUNNING");
+    client
+        .stop_process("sleeper", true)
+        .expect("still supervising");
+    client
+        .start_process("sleeper", true)
+        .expect("still supervising");
+    let size = std::fs::metadata(dir.join("spew.log")).map_or(0, |m| m.len());
+    assert!(size <= 100 * 1024, "the limit held: {size}");
 }

@@ -3,27 +3,11 @@
 //! under both daemons; a user without a group leaves the socket's group unchanged.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::{Pid, Uid, User};
-use tests::{python_reference, rust_binary, try_wait_until, wait_until, Implementation, TempDir};
-
-/// Stops the daemon by pid, even when the test fails.
-struct Stop(Child);
-
-impl Drop for Stop {
-    fn drop(&mut self) {
-        let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGTERM);
-        if !try_wait_until(Duration::from_secs(15), || {
-            matches!(self.0.try_wait(), Ok(Some(_)))
-        }) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
+use nix::unistd::{Uid, User};
+use tests::{python_reference, rust_binary, wait_until, Implementation, StopOnDrop, TempDir};
 
 /// (mode, uid, gid) of the socket made from `chmod` and `chown`.
 fn socket(which: Implementation, chmod: &str, chown: &str) -> (u32, u32, u32) {
@@ -44,7 +28,7 @@ fn socket(which: Implementation, chmod: &str, chown: &str) -> (u32, u32, u32) {
         Implementation::Python => "supervisord".into(),
         Implementation::Rust => rust_binary("supervisord"),
     };
-    let _daemon = Stop(
+    let _daemon = StopOnDrop(
         Command::new(program)
             .arg("-c")
             .arg(&conf)

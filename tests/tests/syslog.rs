@@ -10,9 +10,7 @@ use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
-use tests::{rust_binary, try_wait_until, TempDir};
+use tests::{rust_binary, try_wait_until, StopOnDrop, TempDir};
 
 #[test]
 fn main_and_child_logs_reach_syslog() {
@@ -36,15 +34,17 @@ fn main_and_child_logs_reach_syslog() {
         ),
     )
     .expect("config");
-    let mut daemon = Command::new(rust_binary("supervisord"))
-        .arg("-c")
-        .arg(&conf)
-        .env("SUPERVISORD_SYSLOG_SOCKET", &sock)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let _daemon = StopOnDrop(
+        Command::new(rust_binary("supervisord"))
+            .arg("-c")
+            .arg(&conf)
+            .env("SUPERVISORD_SYSLOG_SOCKET", &sock)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
     let mut got: Vec<String> = Vec::new();
     let wanted = [
         " supervisord: web hello",
@@ -58,13 +58,6 @@ fn main_and_child_logs_reach_syslog() {
         }
         wanted.iter().all(|w| got.iter().any(|g| g.ends_with(w)))
     });
-    let _ = kill(Pid::from_raw(daemon.id() as i32), Signal::SIGTERM);
-    if !try_wait_until(Duration::from_secs(15), || {
-        matches!(daemon.try_wait(), Ok(Some(_)))
-    }) {
-        let _ = daemon.kill();
-        let _ = daemon.wait();
-    }
     assert!(complete, "child lines missing: {got:#?}");
     for g in &got {
         assert!(g.starts_with("<14>"), "{g:?}");
