@@ -77,13 +77,14 @@ impl MainLog {
         if !self.enabled(line.level) {
             return;
         }
-        let record = format(line, at);
+        let head = prefix(line.level, at);
         if let Some(syslog) = &mut self.syslog {
             // 4.3 sends each line of the message as `<asctime> <LEVEL> <line>\n`.
-            let head = &record[..record.len() - line.message.len() - 1];
-            syslog.send_lines(head, &line.message, "\n");
+            syslog.send_lines(&head, &line.message, "\n");
         }
-        self.pending.extend_from_slice(record.as_bytes());
+        self.pending.extend_from_slice(head.as_bytes());
+        self.pending.extend_from_slice(line.message.as_bytes());
+        self.pending.push(b'\n');
         if !self.batching {
             self.flush();
         }
@@ -154,14 +155,13 @@ impl Drop for MainLog {
     }
 }
 
-/// One record: `2026-11-24 22:27:23,123 INFO message\n` ([LOG-MAIN-format]).
-pub fn format(line: &LogLine, at: SystemTime) -> String {
+/// `<asctime> <LEVEL> `, what every record (`2026-11-24 22:27:23,123 INFO message\n`,
+/// [LOG-MAIN-format]) and every syslog line of it starts with.
+fn prefix(level: LogLevel, at: SystemTime) -> String {
     let mut s = LocalTime::from_system(at).asctime();
     s.push(' ');
-    s.push_str(line.level.code());
+    s.push_str(level.code());
     s.push(' ');
-    s.push_str(&line.message);
-    s.push('\n');
     s
 }
 
