@@ -7,19 +7,27 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use tests::{python_reference, wait_until, Daemon, Implementation};
 
-fn sighup_restarts(which: Implementation) {
+/// The sleeper's pid as RPC reports it ("" when the call fails).
+fn pid_of(d: &Daemon) -> String {
+    d.rpc("s.supervisor.getProcessInfo('sleeper')['pid']")
+        .unwrap_or_default()
+}
+
+/// A daemon running one `sleeper`, once it has a pid.
+fn sleeper_daemon(which: Implementation) -> Daemon {
     let d = Daemon::start(
         which,
         "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n",
     )
     .expect("daemon starts");
-    let pid_of = |d: &Daemon| {
-        d.rpc("s.supervisor.getProcessInfo('sleeper')['pid']")
-            .unwrap_or_default()
-    };
     wait_until(Duration::from_secs(10), "sleeper RUNNING", || {
         pid_of(&d).parse::<u32>().is_ok_and(|p| p > 0)
     });
+    d
+}
+
+fn sighup_restarts(which: Implementation) {
+    let d = sleeper_daemon(which);
     let before = pid_of(&d);
     kill(Pid::from_raw(d.pid() as i32), Signal::SIGHUP).expect("SIGHUP");
     wait_until(
@@ -69,18 +77,7 @@ fn a_broken_file_keeps_the_running_configuration_ours() {
     if !python_reference() {
         return;
     }
-    let d = Daemon::start(
-        Implementation::Rust,
-        "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n",
-    )
-    .expect("daemon starts");
-    let pid_of = |d: &Daemon| {
-        d.rpc("s.supervisor.getProcessInfo('sleeper')['pid']")
-            .unwrap_or_default()
-    };
-    wait_until(Duration::from_secs(10), "sleeper RUNNING", || {
-        pid_of(&d).parse::<u32>().is_ok_and(|p| p > 0)
-    });
+    let d = sleeper_daemon(Implementation::Rust);
     let before = pid_of(&d);
     d.rewrite_sections(
         "[program:sleeper]\ncommand=sleep 1000\nautorestart=maybe\n",
