@@ -37,8 +37,16 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
     Some((utime + stime) / ticks)
 }
 
-/// Drives `cmd` through `n` events; returns (events/s, listener CPU µs per event).
-fn drive(mut cmd: Command, n: usize) -> Option<(f64, f64)> {
+/// Starts the listener `cmd` on pipes; returns it, its stdin and stdout, and the event the
+/// benches send it.
+fn start(
+    mut cmd: Command,
+) -> Option<(
+    std::process::Child,
+    std::process::ChildStdin,
+    std::process::ChildStdout,
+    Vec<u8>,
+)> {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -46,10 +54,16 @@ fn drive(mut cmd: Command, n: usize) -> Option<(f64, f64)> {
         .env("SUPERVISOR_SERVER_URL", "unix:///nonexistent")
         .spawn()
         .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let mut stdout = child.stdout.take()?;
+    let stdin = child.stdin.take()?;
+    let stdout = child.stdout.take()?;
     let event = TestEvent::process_state(ProcessState::Running, "web", "web")
         .encode(1, event_proto::LenUnit::Chars);
+    Some((child, stdin, stdout, event))
+}
+
+/// Drives `cmd` through `n` events; returns (events/s, listener CPU µs per event).
+fn drive(cmd: Command, n: usize) -> Option<(f64, f64)> {
+    let (mut child, mut stdin, mut stdout, event) = start(cmd)?;
     let mut buf = [0u8; 256];
     let mut have = Vec::new();
     let mut expect = |stdout: &mut std::process::ChildStdout, want: &[u8]| -> Option<()> {
@@ -83,18 +97,8 @@ fn drive(mut cmd: Command, n: usize) -> Option<(f64, f64)> {
 /// Drives `cmd` with `n` events written back to back (a writer thread keeps the pipe full
 /// while the answers are read): the listener's own processing rate, with the kernel's
 /// wake-ups amortised. Returns events/s.
-fn drive_pipelined(mut cmd: Command, n: usize) -> Option<f64> {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .env("SUPERVISOR_SERVER_URL", "unix:///nonexistent")
-        .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let mut stdout = child.stdout.take()?;
-    let event = TestEvent::process_state(ProcessState::Running, "web", "web")
-        .encode(1, event_proto::LenUnit::Chars);
+fn drive_pipelined(cmd: Command, n: usize) -> Option<f64> {
+    let (mut child, mut stdin, mut stdout, event) = start(cmd)?;
     let start = Instant::now();
     let writer = std::thread::spawn(move || {
         let mut all = Vec::with_capacity(event.len() * 1024);
