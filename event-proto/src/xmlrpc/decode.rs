@@ -178,7 +178,7 @@ fn value(el: &Element) -> Result<Value, XmlRpcError> {
                     child(m, "name").ok_or_else(|| XmlRpcError::new("<member> without <name>"))?;
                 let v = child(m, "value")
                     .ok_or_else(|| XmlRpcError::new("<member> without <value>"))?;
-                members.push((name.text.clone(), value(v)?));
+                members.push((name.text.clone().into(), value(v)?));
             }
             Value::Struct(members)
         }

@@ -1,5 +1,7 @@
 //! The XML-RPC data model.
 
+use std::borrow::Cow;
+
 /// An XML-RPC value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -17,8 +19,9 @@ pub enum Value {
     Base64(Vec<u8>),
     /// `<array>`.
     Array(Vec<Value>),
-    /// `<struct>`, members in document order.
-    Struct(Vec<(String, Value)>),
+    /// `<struct>`, members in document order. Names are usually literals (`"name"`, `"pid"`),
+    /// so they are borrowed rather than allocated for every struct a response builds.
+    Struct(Vec<(Cow<'static, str>, Value)>),
     /// `<nil/>` (an extension; supervisord never sends it).
     Nil,
 }
@@ -57,7 +60,9 @@ impl Value {
     }
 
     /// Builds a struct from `(name, value)` pairs.
-    pub fn structure<K: Into<String>>(members: impl IntoIterator<Item = (K, Value)>) -> Value {
+    pub fn structure<K: Into<Cow<'static, str>>>(
+        members: impl IntoIterator<Item = (K, Value)>,
+    ) -> Value {
         Value::Struct(members.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }

@@ -501,7 +501,7 @@ impl Process {
             ProcessState::Running => {
                 let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 let up = now.saturating_sub(self.start_time());
-                format!("pid {}, uptime {}", self.pid, uptime(up))
+                format!("pid {}, uptime {}", self.pid, Uptime(up))
             }
             ProcessState::Fatal | ProcessState::Backoff => {
                 if self.spawnerr.is_empty() {
@@ -522,12 +522,21 @@ impl Process {
 
 /// Python's `str(timedelta)` for whole seconds: `0:01:08`, `1 day, 1:01:01`, `2 days, ...`.
 pub fn uptime(secs: u64) -> String {
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let hms = format!("{}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
-    match days {
-        0 => hms,
-        1 => format!("1 day, {hms}"),
-        n => format!("{n} days, {hms}"),
+    Uptime(secs).to_string()
+}
+
+/// [`uptime`] as a `Display`, so a description is formatted in one allocation.
+struct Uptime(u64);
+
+impl std::fmt::Display for Uptime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (days, rem) = (self.0 / 86_400, self.0 % 86_400);
+        match days {
+            0 => {}
+            1 => f.write_str("1 day, ")?,
+            n => write!(f, "{n} days, ")?,
+        }
+        write!(f, "{}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
     }
 }
 

@@ -304,23 +304,23 @@ impl Supervisor {
         let channel = |prefix: &str, c: &ChannelModel, used: Option<&ChannelModel>| {
             [
                 (
-                    format!("{prefix}_capture_maxbytes"),
+                    format!("{prefix}_capture_maxbytes").into(),
                     int(c.capture_maxbytes as u64),
                 ),
                 (
-                    format!("{prefix}_events_enabled"),
+                    format!("{prefix}_events_enabled").into(),
                     Value::Bool(c.events_enabled),
                 ),
-                (format!("{prefix}_logfile"), log(c, used)),
+                (format!("{prefix}_logfile").into(), log(c, used)),
                 (
-                    format!("{prefix}_logfile_backups"),
+                    format!("{prefix}_logfile_backups").into(),
                     Value::Int(i64::from(c.backups)),
                 ),
-                (format!("{prefix}_logfile_maxbytes"), int(c.maxbytes)),
-                (format!("{prefix}_syslog"), Value::Bool(c.syslog)),
+                (format!("{prefix}_logfile_maxbytes").into(), int(c.maxbytes)),
+                (format!("{prefix}_syslog").into(), Value::Bool(c.syslog)),
             ]
         };
-        let mut fields: Vec<(String, Value)> = vec![
+        let mut fields: Vec<(std::borrow::Cow<'static, str>, Value)> = vec![
             ("autostart".into(), Value::Bool(p.params.autostart)),
             (
                 "directory".into(),
