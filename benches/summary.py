@@ -37,7 +37,7 @@ def targets(rows):
          lambda o, p: pipe and o >= 0.95 * pipe),
         (r"CPU ms per MB", "≤ 1/2 of Python's", lambda o, p: o <= p / 2),
         (r"programs RUNNING", "≤ startsecs + 0.3 s", lambda o, p: o <= 1.3),
-        (r"RSS", "≤ 1/5 of Python's", lambda o, p: o <= p / 5),
+        (r"RSS with \d+ programs \(MB\)", "≤ 1/5 of Python's", lambda o, p: o <= p / 5),
         (r"idle daemon CPU", "≈ 0 (< 0.5 %)", lambda o, p: o < 0.5),
         (r"getAllProcessInfo calls/s", "≥ 100× Python", lambda o, p: o >= 100 * p),
         (r"restart storm: restarts/s", "≥ 8× Python", lambda o, p: o >= 8 * p),

@@ -147,6 +147,12 @@ fn programs(
             calls as f64 / secs as f64,
         ));
     }
+    // What the burst of large responses leaves resident once it is over.
+    std::thread::sleep(Duration::from_secs(1));
+    rows.push((
+        format!("daemon RSS with {n} programs after the RPC burst (MB)"),
+        usage(d.pid()).0 as f64 / 1e6,
+    ));
     Some(())
 }
 

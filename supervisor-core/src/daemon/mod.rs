@@ -2,6 +2,7 @@
 //! children and catching signals.
 
 pub mod fcgi;
+pub mod heap_trim;
 pub mod lifecycle;
 pub mod model;
 pub mod pipes;

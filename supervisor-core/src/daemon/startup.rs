@@ -212,6 +212,7 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
         LogLevel::Info,
         format!("supervisord started with pid {}", std::process::id()),
     ));
+    super::heap_trim::configure_allocator();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

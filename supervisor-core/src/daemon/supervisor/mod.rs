@@ -61,12 +61,16 @@ pub enum Control {
 #[derive(Debug, Clone)]
 pub struct RpcRoutes {
     control: mpsc::UnboundedSender<Control>,
+    heap_trim: Arc<super::heap_trim::HeapTrim>,
 }
 
 impl RpcRoutes {
     /// Routes that forward to the task behind `control`.
     pub fn new(control: mpsc::UnboundedSender<Control>) -> RpcRoutes {
-        RpcRoutes { control }
+        RpcRoutes {
+            control,
+            heap_trim: super::heap_trim::HeapTrim::new(),
+        }
     }
 }
 
@@ -82,12 +86,34 @@ impl crate::http::Routes for RpcRoutes {
             return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE);
         }
         match rx.await {
+            Ok(response) if is_large(&response) => {
+                // Encoding (and freeing) a response of hundreds of structs takes longer than
+                // building it: do it on the blocking pool so the event loop, and every other
+                // client, is not held up by it.
+                self.heap_trim.after_large_response();
+                match tokio::task::spawn_blocking(move || response.encode()).await {
+                    Ok(doc) => Reply::xml(doc),
+                    Err(_) => Reply::error(hyper::StatusCode::INTERNAL_SERVER_ERROR),
+                }
+            }
             Ok(response) => Reply::xml(response.encode()),
             Err(_) => Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE),
         }
     }
     async fn get(&self, path: &str, query: &str) -> crate::http::Answer {
         self.web(path, query).await
+    }
+}
+
+/// Whether `response` is big enough that encoding it off the event loop pays for the hand-off:
+/// `getAllProcessInfo` or `getAllConfigInfo` with many programs, a long `readLog` (about
+/// 64 KiB of XML and up).
+fn is_large(response: &event_proto::xmlrpc::MethodResponse) -> bool {
+    use event_proto::xmlrpc::{MethodResponse, Value};
+    match response {
+        MethodResponse::Value(Value::Array(items)) => items.len() >= 64,
+        MethodResponse::Value(Value::String(s)) => s.len() >= 64 << 10,
+        _ => false,
     }
 }
 

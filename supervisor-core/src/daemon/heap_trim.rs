@@ -1,0 +1,88 @@
+//! Handing freed memory back to the OS after a burst of large RPC responses.
+//!
+//! A `getAllProcessInfo` with 500 programs builds and frees about a megabyte; glibc keeps such
+//! memory in its free lists, so a dashboard polling the daemon would leave it resident for
+//! good. Once the large responses stop for [`QUIET`], [`HeapTrim`] asks the allocator to give
+//! the free pages back (`malloc_trim`), one call per burst: no timer runs while nothing happens.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long after the last large response the heap is trimmed.
+pub const QUIET: Duration = Duration::from_millis(250);
+
+/// Trims the heap [`QUIET`] after the last of a burst of large responses.
+#[derive(Debug, Default)]
+pub struct HeapTrim {
+    /// Bumped by every large response.
+    generation: AtomicU64,
+    /// Whether a trim task is waiting for the burst to end.
+    armed: AtomicBool,
+}
+
+impl HeapTrim {
+    /// A trimmer with nothing pending.
+    pub fn new() -> Arc<HeapTrim> {
+        Arc::new(HeapTrim::default())
+    }
+
+    /// Notes a large response; the heap is trimmed once none has come for [`QUIET`]. Must be
+    /// called within a tokio runtime.
+    pub fn after_large_response(self: &Arc<Self>) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if self.armed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                let seen = me.generation.load(Ordering::Acquire);
+                tokio::time::sleep(QUIET).await;
+                if me.generation.load(Ordering::Acquire) == seen {
+                    break;
+                }
+            }
+            // On the daemon's single-threaded runtime nothing runs between the check above
+            // and this store, so no response is missed; elsewhere one may wait for the next.
+            me.armed.store(false, Ordering::Release);
+            trim();
+        });
+    }
+}
+
+/// Sets the allocator up for [`HeapTrim`]: one arena for every thread (the encoder threads
+/// would otherwise each keep an arena of their own, which `malloc_trim` cannot shrink);
+/// responses up to 1 MiB come from the heap rather than fresh `mmap`s (each of which
+/// page-faults its way in); and the heap is not shrunk on its own until 4 MiB are free at its
+/// top, so a burst reuses its memory and [`HeapTrim`] gives it back once the burst is over.
+/// Call once, before the runtime starts.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn configure_allocator() {
+    // SAFETY: mallopt only sets allocator tunables; called before other threads exist.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 4 << 20);
+    }
+}
+
+/// Other allocators keep their defaults.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn configure_allocator() {}
+
+/// Returns free heap pages to the OS.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn trim() {
+    // SAFETY: malloc_trim only walks and releases the allocator's own free memory; it has no
+    // preconditions and is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Other allocators return memory on their own terms.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() {}
