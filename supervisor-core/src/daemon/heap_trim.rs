@@ -86,3 +86,32 @@ fn trim() {
 /// Other allocators return memory on their own terms.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn trim() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_burst_arms_one_trim_that_fires_after_it_ends() {
+        let trim = HeapTrim::new();
+        trim.after_large_response();
+        assert!(trim.armed.load(Ordering::Acquire));
+        // More responses while armed extend the burst instead of arming another trim.
+        tokio::time::sleep(QUIET / 2).await;
+        trim.after_large_response();
+        assert_eq!(trim.generation.load(Ordering::Acquire), 2);
+        let started = tokio::time::Instant::now();
+        let deadline = started + Duration::from_secs(10);
+        while trim.armed.load(Ordering::Acquire) {
+            assert!(tokio::time::Instant::now() < deadline, "never trimmed");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            started.elapsed() >= QUIET,
+            "trimmed before the burst was quiet for {QUIET:?}"
+        );
+        // The next burst arms again.
+        trim.after_large_response();
+        assert!(trim.armed.load(Ordering::Acquire));
+    }
+}
