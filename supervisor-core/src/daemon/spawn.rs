@@ -137,12 +137,21 @@ pub fn child_environment(
     env
 }
 
-/// Ignores SIGXFSZ in the daemon, as Python (and so 4.3) does: a log write beyond a
-/// file-size limit then fails with EFBIG, which is reported, instead of killing supervisord.
-pub fn ignore_file_size_signal() {
-    // SAFETY: installing SIG_IGN has no handler code and no memory effects.
+/// Keeps SIGXFSZ from killing the daemon, as Python (and so 4.3) does by ignoring it: a log
+/// write beyond a file-size limit then fails with EFBIG, which is reported. The signal is
+/// blocked rather than ignored, with its default disposition: children start with an empty
+/// signal mask (std resets it), so they get the default SIGXFSZ without a `pre_exec` hook,
+/// and a child with nothing else to set up is started with `posix_spawn` (no page-table copy
+/// of the daemon). Call before any thread starts, so every thread inherits the mask.
+pub fn block_file_size_signal() {
+    // SAFETY: SIG_DFL installs no handler code; sigprocmask on a set built here has no
+    // memory effects beyond the set itself.
     unsafe {
-        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGXFSZ);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
 }
 
@@ -188,15 +197,18 @@ pub fn spawn(req: &SpawnRequest, name: &str) -> Result<Spawned, SpawnError> {
         .stdout(out_w)
         .stderr(err_w)
         .process_group(0);
-    let hook = ChildSetup::new(req);
-    // SAFETY: `ChildSetup::run` makes only async-signal-safe calls (setgroups, setgid,
-    // setuid, getuid, geteuid, chdir, umask, write, _exit) on data prepared before the fork,
-    // and allocates nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            hook.run();
-            Ok(())
-        });
+    // Without a hook std uses posix_spawn, which is much cheaper than fork for a daemon with
+    // many mappings (the restart storm bench).
+    if let Some(hook) = ChildSetup::new(req) {
+        // SAFETY: `ChildSetup::run` makes only async-signal-safe calls (setgroups, setgid,
+        // setuid, getuid, geteuid, chdir, umask, write, _exit) on data prepared before the
+        // fork, and allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || {
+                hook.run();
+                Ok(())
+            });
+        }
     }
     let mut child = cmd.spawn().map_err(|e| match e.raw_os_error() {
         Some(libc::EAGAIN) => SpawnError(format!(
@@ -231,7 +243,11 @@ struct ChildSetup {
 }
 
 impl ChildSetup {
-    fn new(req: &SpawnRequest) -> ChildSetup {
+    /// The steps `req` needs in the child, or none.
+    fn new(req: &SpawnRequest) -> Option<ChildSetup> {
+        if req.user.is_none() && req.directory.is_none() && req.umask.is_none() {
+            return None;
+        }
         let user = req.user.as_ref().map(|u| (u.uid, u.gid, u.groups.clone()));
         let uid = req.user.as_ref().map_or(0, |u| u.uid);
         let directory = req
@@ -243,23 +259,17 @@ impl ChildSetup {
             .as_ref()
             .map(|d| d.display().to_string())
             .unwrap_or_default();
-        ChildSetup {
+        Some(ChildSetup {
             user,
             setuid_msg: format!("supervisor: couldn't setuid to {uid}: ").into_bytes(),
             directory,
             chdir_msg: format!("supervisor: couldn't chdir to {shown}: ").into_bytes(),
             umask: req.umask.map(|m| m as libc::mode_t),
-        }
+        })
     }
 
     /// Runs in the child between fork and exec: async-signal-safe calls only.
     fn run(&self) {
-        // The daemon ignores SIGXFSZ (see `ignore_file_size_signal`); an ignored signal would
-        // stay ignored across exec, so the child gets the default back.
-        // SAFETY: signal() with SIG_DFL is async-signal-safe and has no memory effects.
-        unsafe {
-            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
-        }
         if let Some((uid, gid, groups)) = &self.user {
             // SAFETY: plain syscalls on values owned by `self`.
             let (cur_uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
