@@ -139,19 +139,20 @@ pub fn child_environment(
 
 /// Keeps SIGXFSZ from killing the daemon, as Python (and so 4.3) does by ignoring it: a log
 /// write beyond a file-size limit then fails with EFBIG, which is reported. The signal is
-/// blocked rather than ignored, with its default disposition: children start with an empty
-/// signal mask (std resets it), so they get the default SIGXFSZ without a `pre_exec` hook,
-/// and a child with nothing else to set up is started with `posix_spawn` (no page-table copy
-/// of the daemon). Call before any thread starts, so every thread inherits the mask.
-pub fn block_file_size_signal() {
-    // SAFETY: SIG_DFL installs no handler code; sigprocmask on a set built here has no
-    // memory effects beyond the set itself.
+/// caught by a handler that does nothing rather than ignored: exec resets a caught signal to
+/// its default (an ignored one would stay ignored, and a blocked one stay blocked), so
+/// children get the default SIGXFSZ without a `pre_exec` hook, and a child with nothing else
+/// to set up is started with `posix_spawn` (no page-table copy of the daemon).
+pub fn catch_file_size_signal() {
+    extern "C" fn ignore(_: libc::c_int) {}
+    // SAFETY: the handler does nothing, so it is async-signal-safe; the sigaction struct is
+    // fully initialised here.
     unsafe {
-        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGXFSZ);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGXFSZ, &action, std::ptr::null_mut());
     }
 }
 

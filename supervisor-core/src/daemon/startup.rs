@@ -125,7 +125,7 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions, first: bool) -> Ru
 }
 
 fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<Ended, i32> {
-    super::spawn::block_file_size_signal();
+    super::spawn::catch_file_size_signal();
     let uid_line = match set_uid(options.user.as_ref()) {
         Ok(line) => line,
         Err(msg) => {
