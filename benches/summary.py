@@ -39,7 +39,9 @@ def targets(rows):
         (r"programs RUNNING", "≤ startsecs + 0.3 s", lambda o, p: o <= 1.3),
         (r"RSS with \d+ programs \(MB\)", "≤ 1/5 of Python's", lambda o, p: o <= p / 5),
         (r"idle daemon CPU", "≈ 0 (< 0.5 %)", lambda o, p: o < 0.5),
-        (r"getAllProcessInfo calls/s", "≥ 100× Python", lambda o, p: o >= 100 * p),
+        # Issue 6 sets the target at 500 programs; smaller counts are shown without one.
+        (r"getAllProcessInfo calls/s, 500 programs", "≥ 100× Python",
+         lambda o, p: o >= 100 * p),
         (r"restart storm: restarts/s", "≥ 8× Python", lambda o, p: o >= 8 * p),
     ]
 
@@ -60,6 +62,19 @@ def main():
         fmt = lambda v: "–" if v is None else f"{v:,.2f}"
         print(f"| {name} | {fmt(p)} | {fmt(o)} | {ratio} | {r['better']} | {target} | {met} |")
         out.append(dict(r, target=target, met=met))
+    print()
+    print("Our fraction of each ceiling measured in the same run (Python's in brackets):")
+    for what, limit in [
+        ("pool events/s delivered, numprocs 1", "C relay ceiling events/s, numprocs 1"),
+        ("pool events/s delivered, numprocs 4", "C relay ceiling events/s, numprocs 4"),
+        ("child log MB/s (rotation on)", "pipe-to-file copy MB/s (ceiling)"),
+        ("restart storm: restarts/s (50 programs)",
+         "fork/exec/wait loop restarts/s, 50 in flight (ceiling)"),
+    ]:
+        r, c = rows.get(what), ceiling(rows, limit)
+        if r and c and r["ours"] is not None and r["python"] is not None:
+            print(f"- {what}: {100 * r['ours'] / c:.0f} % of {limit} "
+                  f"({100 * r['python'] / c:.0f} %)")
     with open("target/bench-summary.json", "w") as f:
         json.dump(out, f, indent=1)
 

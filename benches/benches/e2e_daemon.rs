@@ -247,6 +247,18 @@ fn pipe_copy(mb: u64) -> Option<f64> {
         .then(|| (mb << 20) as f64 / 1e6 / start.elapsed().as_secs_f64())
 }
 
+/// The restart-storm ceiling: a C loop keeping 50 `/bin/true` children in flight (fork, exec,
+/// wait, start another), restarts/s.
+fn fork_loop(secs: u64) -> Option<f64> {
+    let dir = tests::TempDir::new("fork").ok()?;
+    let bin = benches::build_c(dir.path(), "forkloop");
+    let out = Command::new(bin)
+        .args([secs.to_string(), "50".into()])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return;
@@ -342,6 +354,15 @@ fn main() {
         println!("pipe-to-file copy ceiling: {ceiling:.0} MB/s");
         table.push(Row {
             name: "pipe-to-file copy MB/s (ceiling)".into(),
+            python: Some(ceiling),
+            ours: Some(ceiling),
+            better: "higher",
+        });
+    }
+    if let Some(ceiling) = fork_loop(secs) {
+        println!("fork/exec/wait ceiling: {ceiling:.0} restarts/s");
+        table.push(Row {
+            name: "fork/exec/wait loop restarts/s, 50 in flight (ceiling)".into(),
             python: Some(ceiling),
             ours: Some(ceiling),
             better: "higher",

@@ -6,10 +6,11 @@
 //! `cargo bench -p benches --bench e2e_pool`; env: `BENCH_SECONDS` (default 10),
 //! `BENCH_IMPLS` (default `python,rust`), `BENCH_EXITS` (default 40).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use benches::build_c;
 use tests::{try_wait_until, Daemon, Implementation, TempDir};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -17,22 +18,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Compiles one of the C helpers in benches/e2e into `dir`.
-fn build_c(dir: &Path, name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("e2e")
-        .join(format!("{name}.c"));
-    let bin = dir.join(name);
-    let status = Command::new("gcc")
-        .args(["-O2", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .status()
-        .expect("gcc runs");
-    assert!(status.success(), "gcc {name}.c failed");
-    bin
 }
 
 fn lines(path: &Path) -> Vec<String> {
