@@ -4,6 +4,10 @@
 //! non-EXITED events at once) and against a Python listener using `supervisor.childutils`,
 //! in the same run. Prints events/s for each and the ratio (target ≥ 20×).
 //!
+//! The ceiling, in the same run: the C listener of the end-to-end benches
+//! (`benches/e2e/fast_listener.c`, no per-event work at all) through the same driver, so the
+//! pipe round trip's share of every figure is visible.
+//!
 //! A second, pipelined run writes the events back to back, so the listener's own work, not
 //! the pipe round trip, sets the pace.
 //!
@@ -154,6 +158,18 @@ fn main() {
             "Python childutils listener: {r:.0} events/s acknowledged, {cpu:.1} us listener CPU per event"
         ),
         None => println!("Python childutils listener: not measured (is supervisor installed?)"),
+    }
+    let tools = tests::TempDir::new("ack").expect("temp dir");
+    let floor = drive(
+        Command::new(benches::build_c(tools.path(), "fast_listener")),
+        n,
+    );
+    if let (Some((c, _)), Some((r, _)), Some((p, _))) = (floor, ours, python) {
+        println!(
+            "C listener (ceiling): {c:.0} events/s acknowledged; listener-sdk reaches {:.0} % of it, Python childutils {:.0} %",
+            100.0 * r / c,
+            100.0 * p / c
+        );
     }
     let ours_p = drive_pipelined(Command::new(tests::rust_binary("crashmail")), n * 5);
     let mut py = Command::new("python3");
