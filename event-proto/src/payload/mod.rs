@@ -111,7 +111,15 @@ impl Payload {
 
     /// The payload bytes as a new buffer.
     pub fn to_bytes(&self) -> Bytes {
-        let mut dst = BytesMut::new();
+        // Sized once: a log chunk is copied into the payload, not reallocated around it.
+        let data = match self {
+            Payload::ProcessLog(p) => p.data.len(),
+            Payload::ProcessCommunication(p) => p.data.len(),
+            Payload::RemoteCommunication(p) => p.data.len(),
+            Payload::Raw(b) => b.len(),
+            _ => 0,
+        };
+        let mut dst = BytesMut::with_capacity(256 + data);
         self.encode(&mut dst);
         dst.freeze()
     }
@@ -306,6 +314,16 @@ pub fn output_body(raw: &[u8]) -> Bytes {
     }
 }
 
+/// [`output_body`] for a chunk already in shared memory (what a daemon's pipe reader has):
+/// UTF-8 output, the common case, becomes the body without a copy.
+pub fn output_body_from(raw: &Bytes) -> Bytes {
+    if std::str::from_utf8(raw).is_ok() {
+        raw.clone()
+    } else {
+        output_body(raw)
+    }
+}
+
 /// Recovers the child's raw output from a body made by [`output_body`].
 pub fn output_bytes(body: &Bytes) -> Bytes {
     body.strip_prefix(UNDECODABLE_PREFIX.as_bytes())
@@ -348,6 +366,14 @@ mod tests {
     #[test]
     fn output_bodies_follow_ev_pay_text() {
         assert_eq!(&output_body(b"hello\n")[..], b"hello\n");
+        let shared = Bytes::from_static(b"shared\n");
+        assert_eq!(
+            output_body_from(&shared).as_ptr(),
+            shared.as_ptr(),
+            "no copy"
+        );
+        let odd = Bytes::from_static(b"a\xffb");
+        assert_eq!(output_body_from(&odd), output_body(&odd));
         let raw = b"after\ncaf\xc3\xa9 \xc3\xbcber\nbad \xff\xfe bytes\n";
         let body = output_body(raw);
         assert_eq!(

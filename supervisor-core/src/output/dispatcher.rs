@@ -4,7 +4,9 @@
 //! [EV-PAY-COMM]). Pure: it returns [`OutputAction`]s and does no I/O.
 
 use bytes::Bytes;
-use event_proto::payload::{output_body, Channel, ProcessCommunicationPayload, ProcessLogPayload};
+use event_proto::payload::{
+    output_body, output_body_from, Channel, ProcessCommunicationPayload, ProcessLogPayload,
+};
 use event_proto::{EventType, Payload, Text};
 
 use super::capture::{CaptureScanner, Captured};
@@ -130,7 +132,7 @@ impl OutputDispatcher {
         }
     }
 
-    fn log_event(&self, data: &[u8], out: &mut Vec<OutputAction>) {
+    fn log_event(&self, data: &Bytes, out: &mut Vec<OutputAction>) {
         if !self.settings.events_enabled {
             return;
         }
@@ -143,7 +145,7 @@ impl OutputDispatcher {
             group_name: self.settings.group_name.clone(),
             pid: self.pid,
             channel: self.settings.channel,
-            data: output_body(data),
+            data: output_body_from(data),
         };
         out.push(OutputAction::Event(
             event_type,
@@ -160,7 +162,7 @@ impl OutputDispatcher {
             process_name: self.settings.process_name.clone(),
             group_name: self.settings.group_name.clone(),
             pid: self.pid,
-            data: output_body(&block),
+            data: output_body_from(&block),
         };
         out.push(OutputAction::Event(
             event_type,

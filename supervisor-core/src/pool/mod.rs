@@ -361,6 +361,12 @@ impl Pool {
                 return;
             };
             self.scratch.clear();
+            // Header line (at most ~200 bytes plus the names) and payload in one allocation.
+            self.scratch.reserve(
+                256 + self.settings.server.len()
+                    + self.settings.name.len()
+                    + queued.event.payload.len(),
+            );
             let fields = EnvelopeFields {
                 server: &self.settings.server,
                 serial: queued.event.serial,
