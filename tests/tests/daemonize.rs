@@ -82,3 +82,53 @@ fn detaches_and_serves_cfg_cli_daemon() {
     guard.0 = None;
     assert!(!pidfile.exists(), "pidfile removed at clean exit");
 }
+
+/// A second supervisord on a socket that is in use fails in the foreground, before it
+/// detaches or writes its pidfile, as 4.3 does: exit status 2, 4.3's message on stderr, and
+/// the running daemon's pidfile untouched (ours used to detach first, exit 0, and remove the
+/// running daemon's pidfile on the way out).
+#[test]
+fn a_second_daemon_on_a_busy_socket_fails_before_detaching() {
+    if !python_reference() {
+        return;
+    }
+    let first = tests::Daemon::start(tests::Implementation::Rust, "").expect("first daemon");
+    let pidfile = first.dir().join("supervisord.pid");
+    let recorded = || std::fs::read_to_string(&pidfile).unwrap_or_default();
+    assert_eq!(recorded().trim(), first.pid().to_string());
+    let conf = std::fs::read_to_string(first.dir().join("supervisord.conf"))
+        .expect("config")
+        .replace("nodaemon=true", "nodaemon=false");
+    let second = first.dir().join("second.conf");
+    std::fs::write(&second, conf).expect("second config");
+    for program in [tests::rust_binary("supervisord"), "supervisord".into()] {
+        let out = Command::new("timeout")
+            .arg("20")
+            .arg(&program)
+            .arg("-c")
+            .arg(&second)
+            .output()
+            .expect("second supervisord runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{program:?}: {stderr}");
+        assert!(
+            stderr.starts_with(
+                "Error: Another program is already listening on a port that one of our HTTP \
+                 servers is configured to use.  Shut this program down first before starting \
+                 supervisord."
+            ),
+            "{program:?}: {stderr}"
+        );
+        assert_eq!(
+            recorded().trim(),
+            first.pid().to_string(),
+            "{program:?} touched the running daemon's pidfile"
+        );
+    }
+    assert_eq!(
+        first
+            .rpc("s.supervisor.getState()['statename']")
+            .expect("rpc"),
+        "RUNNING"
+    );
+}

@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod pipes;
 pub mod reaper;
+pub mod servers;
 pub mod signals;
 pub mod spawn;
 pub mod startup;

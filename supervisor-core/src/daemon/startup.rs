@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::lifecycle::{daemonize, set_rlimits, Forked, Pidfile};
 use super::model::{DaemonModel, ServerModel};
 use super::spawn::RunAs;
-use super::supervisor::{run, Ended};
+use super::supervisor::{run_with, Ended};
 use crate::log_level::{LogLevel, LogLine};
 use crate::logging::MainLog;
 
@@ -186,6 +186,19 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
             ));
         }
     }
+    // 4.3 opens its servers here, before detaching and writing the pidfile: a socket in use
+    // is reported on the terminal and leaves the running daemon's pidfile alone.
+    let servers = match super::servers::open_servers(&model.servers) {
+        Ok(servers) => servers,
+        Err(msg) => {
+            let argv0 = std::env::args()
+                .next()
+                .unwrap_or_else(|| "supervisord".into());
+            eprintln!("Error: {msg}");
+            eprintln!("For help, use {argv0} -h");
+            return Err(2);
+        }
+    };
     if let Some((directory, umask)) = options.daemonize.as_ref().filter(|_| first) {
         match daemonize(directory.as_deref(), *umask) {
             Ok((Forked::Parent, _)) => return Ok(Ended::Shutdown),
@@ -224,7 +237,7 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
         }
     };
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
-    let result = runtime.block_on(run(model, log, ctl_tx, ctl_rx));
+    let result = runtime.block_on(run_with(model, log, servers, ctl_tx, ctl_rx));
     if let Some(p) = pidfile {
         let _ = p.remove();
     }

@@ -144,6 +144,7 @@ async fn unix_socket_mode_stale_and_in_use_rpc_http_unix() {
         max_body: 1024,
         header_timeout: None,
     };
+    let listener = tokio::net::UnixListener::from_std(listener).expect("tokio listener");
     tokio::spawn(serve(Listener::Unix(listener), options, Arc::new(Echo)));
     let mut s = UnixStream::connect(&path).await.expect("connect");
     s.write_all(&post("/RPC2", "hi", "")).await.expect("write");

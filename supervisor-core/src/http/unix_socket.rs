@@ -7,7 +7,7 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use tokio::net::UnixListener;
+use std::os::unix::net::UnixListener;
 
 /// `[unix_http_server]` socket settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +45,9 @@ impl std::fmt::Display for BindError {
 
 impl std::error::Error for BindError {}
 
-/// Binds the socket (inside a tokio runtime). Returns the listener and whether a stale socket
-/// was unlinked (the caller prints 4.3's `Unlinking stale socket <file>`).
+/// Binds the socket, non-blocking, ready for `tokio::net::UnixListener::from_std` (no runtime
+/// needed, so the daemon binds before it detaches). Returns the listener and whether a stale
+/// socket was unlinked (the caller prints 4.3's `Unlinking stale socket <file>`).
 pub fn bind_unix(opts: &UnixSocketOptions) -> Result<(UnixListener, bool), BindError> {
     let path = &opts.path;
     let io_err = |e| BindError::Io(path.clone(), e);
@@ -60,7 +61,9 @@ pub fn bind_unix(opts: &UnixSocketOptions) -> Result<(UnixListener, bool), BindE
     }
     let temp = temp_name(path);
     let _ = fs::remove_file(&temp);
-    let listener = UnixListener::bind(&temp).map_err(io_err)?;
+    let listener = UnixListener::bind(&temp)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(io_err)?;
     let placed = fs::set_permissions(&temp, fs::Permissions::from_mode(opts.mode))
         .and_then(|()| match opts.owner {
             Some((uid, gid)) => std::os::unix::fs::chown(&temp, Some(uid), gid),

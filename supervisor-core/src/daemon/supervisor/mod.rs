@@ -18,7 +18,7 @@ use nix::sys::signal::{kill, Signal as NixSignal};
 use nix::unistd::Pid;
 use tokio::sync::{mpsc, oneshot};
 
-use super::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
+use super::model::{ChannelModel, DaemonModel, ProgramModel};
 use super::pipes::{spawn_reader, spawn_writer, PipeEvent, WriteFailed};
 use super::reaper::{spawn_reaper, Reaped};
 use super::signals::{spawn_signal_listener, DaemonSignal};
@@ -404,44 +404,27 @@ pub enum Ended {
     Restart,
 }
 
-/// Runs the daemon until it has shut down. Must be called inside a tokio runtime; installs the
-/// SIGCHLD reaper and the signal handlers.
+/// Runs the daemon until it has shut down. Must be called inside a tokio runtime; binds the
+/// HTTP servers, installs the SIGCHLD reaper and the signal handlers.
 pub async fn run(
     model: DaemonModel,
     log: MainLog,
     control_tx: mpsc::UnboundedSender<Control>,
+    control: mpsc::UnboundedReceiver<Control>,
+) -> std::io::Result<Ended> {
+    let servers = super::servers::open_servers(&model.servers).map_err(std::io::Error::other)?;
+    run_with(model, log, servers, control_tx, control).await
+}
+
+/// [`run`] with the servers already bound (the daemon binds them before it detaches).
+pub async fn run_with(
+    model: DaemonModel,
+    log: MainLog,
+    servers: super::servers::OpenServers,
+    control_tx: mpsc::UnboundedSender<Control>,
     mut control: mpsc::UnboundedReceiver<Control>,
 ) -> std::io::Result<Ended> {
-    let mut socket_files = Vec::new();
-    for server in &model.servers {
-        let (listener, options) = match server {
-            ServerModel::Unix {
-                socket,
-                credentials,
-            } => {
-                let (l, _stale) = crate::http::bind_unix(socket).map_err(std::io::Error::other)?;
-                socket_files.push(socket.path.clone());
-                (crate::http::Listener::Unix(l), credentials.clone())
-            }
-            ServerModel::Tcp {
-                address,
-                credentials,
-            } => {
-                let l = tokio::net::TcpListener::bind(address).await?;
-                (crate::http::Listener::Tcp(l), credentials.clone())
-            }
-        };
-        let options = crate::http::ServerOptions {
-            credentials: options,
-            max_body: 10 << 20,
-            header_timeout: None,
-        };
-        tokio::spawn(crate::http::serve(
-            listener,
-            options,
-            Arc::new(RpcRoutes::new(control_tx.clone())),
-        ));
-    }
+    let socket_files = servers.serve(&control_tx)?;
     let (reap_tx, mut reap_rx) = mpsc::unbounded_channel();
     let _reaper = spawn_reaper(reap_tx)?;
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
