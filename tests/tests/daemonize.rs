@@ -92,7 +92,23 @@ fn a_second_daemon_on_a_busy_socket_fails_before_detaching() {
     if !python_reference() {
         return;
     }
-    let first = tests::Daemon::start(tests::Implementation::Rust, "").expect("first daemon");
+    let first = tests::Daemon::start(
+        tests::Implementation::Rust,
+        "[program:talk]\ncommand=sh -c 'echo hello; exec sleep 1000'\nstartsecs=0\n",
+    )
+    .expect("first daemon");
+    let auto_log = || {
+        std::fs::read_dir(first.dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("talk-stdout---")
+            })
+    };
+    wait_until(Duration::from_secs(20), "talk's AUTO log", auto_log);
     let pidfile = first.dir().join("supervisord.pid");
     let recorded = || std::fs::read_to_string(&pidfile).unwrap_or_default();
     assert_eq!(recorded().trim(), first.pid().to_string());
@@ -124,6 +140,11 @@ fn a_second_daemon_on_a_busy_socket_fails_before_detaching() {
             first.pid().to_string(),
             "{program:?} touched the running daemon's pidfile"
         );
+        if program.is_absolute() {
+            // Ours binds before clearing AUTO child logs (4.3 clears them first and so deletes
+            // the running daemon's logs: COMPATIBILITY.md).
+            assert!(auto_log(), "the running daemon's AUTO log was deleted");
+        }
     }
     assert_eq!(
         first

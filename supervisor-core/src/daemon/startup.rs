@@ -165,6 +165,21 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
     for line in startup_lines {
         log.log(line);
     }
+    // The servers are opened before the daemon logs them, detaches and writes its pidfile, as
+    // in 4.3: a socket in use is reported on the terminal and leaves the running daemon's
+    // pidfile alone. Unlike 4.3, also before AUTO child logs are cleared, so a second
+    // supervisord started by mistake does not delete the running one's logs (COMPATIBILITY.md).
+    let servers = match super::servers::open_servers(&model.servers) {
+        Ok(servers) => servers,
+        Err(msg) => {
+            let argv0 = std::env::args()
+                .next()
+                .unwrap_or_else(|| "supervisord".into());
+            eprintln!("Error: {msg}");
+            eprintln!("For help, use {argv0} -h");
+            return Err(2);
+        }
+    };
     if let Some(dir) = &options.clean_childlogdir {
         clear_auto_child_logs(dir, &model.identifier, &mut log);
     }
@@ -186,19 +201,6 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
             ));
         }
     }
-    // 4.3 opens its servers here, before detaching and writing the pidfile: a socket in use
-    // is reported on the terminal and leaves the running daemon's pidfile alone.
-    let servers = match super::servers::open_servers(&model.servers) {
-        Ok(servers) => servers,
-        Err(msg) => {
-            let argv0 = std::env::args()
-                .next()
-                .unwrap_or_else(|| "supervisord".into());
-            eprintln!("Error: {msg}");
-            eprintln!("For help, use {argv0} -h");
-            return Err(2);
-        }
-    };
     if let Some((directory, umask)) = options.daemonize.as_ref().filter(|_| first) {
         match daemonize(directory.as_deref(), *umask) {
             Ok((Forked::Parent, _)) => return Ok(Ended::Shutdown),
