@@ -160,7 +160,7 @@ fn log_throughput(which: Implementation, mb: u64, rows: &mut Vec<(String, f64)>)
     // Rotation at 64 MB with enough backups to keep every byte, so the files' total size is
     // exactly what the daemon has written.
     let conf = format!(
-        "[program:spew]\ncommand=sh -c 'head -c {bytes} /dev/zero | tr \"\\\\0\" x; sleep 100000'\nautostart=false\nstartsecs=0\n\
+        "[program:spew]\ncommand=sh -c 'head -c {bytes} /dev/zero | tr \"\\\\0\" x; exec sleep 100000'\nautostart=false\nstartsecs=0\n\
          stdout_logfile=%(here)s/spew.log\nstdout_logfile_maxbytes=64MB\nstdout_logfile_backups={backups}\n",
         bytes = mb << 20,
         backups = mb / 64 + 2,
