@@ -318,6 +318,23 @@ mod tests {
         );
     }
 
+    /// The byte-at-a-time definition `first_to_escape` must agree with.
+    fn naive_first(bytes: &[u8]) -> Option<usize> {
+        bytes.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)])
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_scan_finds_what_a_byte_scan_finds(
+            prefix in "[a-zA-Z0-9 /._-]{0,40}",
+            special in proptest::sample::select(vec!["", "&", "<", ">", "\t", "\n", "\r", "\u{1}", "\u{1f}", "\u{fffe}", "\u{ffff}", "\u{f000}", "é", "\u{7f}"]),
+            suffix in "\\PC{0,20}",
+        ) {
+            let s = format!("{prefix}{special}{suffix}");
+            proptest::prop_assert_eq!(first_to_escape(s.as_bytes()), naive_first(s.as_bytes()));
+        }
+    }
+
     #[test]
     fn ints_are_written_like_python() {
         for n in [0, 7, -1, 10, -2_147_483_648, 2_147_483_647, 1_700_000_000] {
