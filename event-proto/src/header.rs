@@ -371,8 +371,14 @@ pub(crate) fn encode_line(
 }
 
 /// Writes `n` in decimal.
-pub(crate) fn put_decimal(dst: &mut BytesMut, mut n: u64) {
+pub(crate) fn put_decimal(dst: &mut BytesMut, n: u64) {
     let mut buf = [0u8; 20];
+    dst.put_slice(decimal_digits(n, &mut buf));
+}
+
+/// `n`'s decimal digits, written at the end of `buf` (shared by the envelope and XML-RPC
+/// encoders, which avoid `core::fmt` on their hot paths).
+pub(crate) fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -382,7 +388,7 @@ pub(crate) fn put_decimal(dst: &mut BytesMut, mut n: u64) {
             break;
         }
     }
-    dst.put_slice(&buf[i..]);
+    &buf[i..]
 }
 
 #[cfg(test)]

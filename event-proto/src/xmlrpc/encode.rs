@@ -78,22 +78,14 @@ fn first_to_escape(bytes: &[u8]) -> Option<usize> {
 /// Appends `n` in decimal without going through `core::fmt` (responses such as
 /// `getAllProcessInfo` carry thousands of integers).
 fn push_int(out: &mut String, n: i64) {
-    let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut rest = n.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
     if n < 0 {
         out.push('-');
     }
-    // The buffer holds ASCII digits only, so this never fails.
-    if let Ok(digits) = std::str::from_utf8(&buf[at..]) {
+    let mut buf = [0u8; 20];
+    // The digits are ASCII, so this never fails.
+    if let Ok(digits) =
+        std::str::from_utf8(crate::header::decimal_digits(n.unsigned_abs(), &mut buf))
+    {
         out.push_str(digits);
     }
 }

@@ -124,18 +124,21 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions, first: bool) -> Ru
     }
 }
 
+/// Prints 4.3's `Error: <msg>` / `For help, use <argv0> -h` and returns exit status 2.
+fn usage_error(msg: &str) -> i32 {
+    let argv0 = std::env::args()
+        .next()
+        .unwrap_or_else(|| "supervisord".into());
+    eprintln!("Error: {msg}");
+    eprintln!("For help, use {argv0} -h");
+    2
+}
+
 fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<Ended, i32> {
     super::spawn::catch_file_size_signal();
     let uid_line = match set_uid(options.user.as_ref()) {
         Ok(line) => line,
-        Err(msg) => {
-            let argv0 = std::env::args()
-                .next()
-                .unwrap_or_else(|| "supervisord".into());
-            eprintln!("Error: {msg}");
-            eprintln!("For help, use {argv0} -h");
-            return Err(2);
-        }
+        Err(msg) => return Err(usage_error(&msg)),
     };
     let infos = if first {
         match set_rlimits(options.minfds, options.minprocs) {
@@ -171,14 +174,7 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
     // supervisord started by mistake does not delete the running one's logs (COMPATIBILITY.md).
     let servers = match super::servers::open_servers(&model.servers) {
         Ok(servers) => servers,
-        Err(msg) => {
-            let argv0 = std::env::args()
-                .next()
-                .unwrap_or_else(|| "supervisord".into());
-            eprintln!("Error: {msg}");
-            eprintln!("For help, use {argv0} -h");
-            return Err(2);
-        }
+        Err(msg) => return Err(usage_error(&msg)),
     };
     if let Some(dir) = &options.clean_childlogdir {
         clear_auto_child_logs(dir, &model.identifier, &mut log);
