@@ -242,11 +242,15 @@ fn pipe_copy(mb: u64) -> Option<(f64, f64)> {
         .stdout(Stdio::piped())
         .spawn()
         .ok()?;
-    let cat = Command::new("cat")
-        .stdin(producer.stdout.take()?)
-        .stdout(out)
-        .spawn()
-        .ok()?;
+    let cat = producer
+        .stdout
+        .take()
+        .and_then(|pipe| Command::new("cat").stdin(pipe).stdout(out).spawn().ok());
+    let Some(cat) = cat else {
+        let _ = producer.kill();
+        let _ = producer.wait();
+        return None;
+    };
     // wait4 rather than Child::wait: cat's own CPU time comes with its exit status.
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value; wait4 fills it for the child it reaps.

@@ -308,9 +308,7 @@ pub fn output_body(raw: &[u8]) -> Bytes {
     if std::str::from_utf8(raw).is_ok() {
         Bytes::copy_from_slice(raw)
     } else {
-        let mut s = String::from(UNDECODABLE_PREFIX);
-        s.push_str(&pyfmt::bytes_repr(raw));
-        Bytes::from(s)
+        undecodable_body(raw)
     }
 }
 
@@ -320,8 +318,15 @@ pub fn output_body_from(raw: &Bytes) -> Bytes {
     if std::str::from_utf8(raw).is_ok() {
         raw.clone()
     } else {
-        output_body(raw)
+        undecodable_body(raw)
     }
+}
+
+/// `Undecodable: ` followed by the Python bytes literal of `raw`.
+fn undecodable_body(raw: &[u8]) -> Bytes {
+    let mut s = String::from(UNDECODABLE_PREFIX);
+    s.push_str(&pyfmt::bytes_repr(raw));
+    Bytes::from(s)
 }
 
 /// Recovers the child's raw output from a body made by [`output_body`].

@@ -66,6 +66,8 @@ impl OpenServers {
     /// Starts serving every socket (inside a tokio runtime), routing calls to `control`;
     /// returns the socket files to remove at shutdown.
     pub fn serve(self, control: &mpsc::UnboundedSender<Control>) -> std::io::Result<Vec<PathBuf>> {
+        // One set of routes for every socket: one heap trimmer sees every burst.
+        let routes = Arc::new(RpcRoutes::new(control.clone()));
         for (bound, credentials) in self.servers {
             let listener = match bound {
                 Bound::Unix(l) => Listener::Unix(tokio::net::UnixListener::from_std(l)?),
@@ -76,11 +78,7 @@ impl OpenServers {
                 max_body: 10 << 20,
                 header_timeout: None,
             };
-            tokio::spawn(crate::http::serve(
-                listener,
-                options,
-                Arc::new(RpcRoutes::new(control.clone())),
-            ));
+            tokio::spawn(crate::http::serve(listener, options, Arc::clone(&routes)));
         }
         Ok(self.socket_files)
     }
