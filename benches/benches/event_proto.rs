@@ -1,6 +1,9 @@
 //! event-proto codec benches: decode and encode of a PROCESS_STATE event and of a 4 KiB
 //! PROCESS_LOG event, READY/RESULT decoding, and a plain memchr scan of the same 4 KiB as
 //! the yardstick for the log decode (target: decode at ≥ 50 % of the scan's speed).
+//!
+//! `decode` rows make owned values (`next` + `Envelope::payload`); `view` rows the borrowed
+//! ones (`next_view` + `EventView::payload`): the same framing, checks and typed fields.
 
 use std::hint::black_box;
 
@@ -63,13 +66,31 @@ fn decode_buffered(dec: &mut EventDecoder) -> Payload {
     env.payload().expect("valid payload")
 }
 
-/// Events per untimed fill in [`from_buffer`].
-const FILL: u64 = 256;
+/// The borrowed decode: header, framing and typed payload, all borrowed from the buffer.
+fn view_buffered(dec: &mut EventDecoder) {
+    let event = dec.next_view().ok().flatten().expect("one event");
+    black_box(event.header);
+    black_box(event.payload().expect("valid payload"));
+}
+
+/// Events per untimed fill in [`from_buffer`]: about what one 64 KiB pipe read brings.
+const FILL: u64 = 16;
 
 /// Times decoding `iters` events already in a decoder's buffer, as after a driver's
 /// `read_buf` into `buffer_mut()`: what is timed is the decode, not the copy the read did.
 /// The decoder lives as long as a listener's does; refills (of [`FILL`] events) are untimed.
 fn from_buffer(bytes: &[u8], iters: u64) -> std::time::Duration {
+    from_buffer_with(bytes, iters, |dec| {
+        black_box(decode_buffered(dec));
+    })
+}
+
+/// [`from_buffer`] with the decode done by `decode`.
+fn from_buffer_with(
+    bytes: &[u8],
+    iters: u64,
+    mut decode: impl FnMut(&mut EventDecoder),
+) -> std::time::Duration {
     let mut dec = EventDecoder::new();
     let mut total = std::time::Duration::ZERO;
     let mut left = iters;
@@ -80,7 +101,7 @@ fn from_buffer(bytes: &[u8], iters: u64) -> std::time::Duration {
         }
         let start = std::time::Instant::now();
         for _ in 0..n {
-            black_box(decode_buffered(&mut dec));
+            decode(&mut dec);
         }
         total += start.elapsed();
         left -= n;
@@ -99,6 +120,9 @@ fn bench_process_state(c: &mut Criterion) {
     });
     g.bench_function("process_state_decode_exited_from_buffer", |b| {
         b.iter_custom(|iters| from_buffer(&bytes, iters));
+    });
+    g.bench_function("process_state_view_exited_from_buffer", |b| {
+        b.iter_custom(|iters| from_buffer_with(&bytes, iters, view_buffered));
     });
     g.bench_function("process_state_encode_exited", |b| {
         let mut out = BytesMut::with_capacity(256);
@@ -137,6 +161,12 @@ fn bench_process_log(c: &mut Criterion) {
     });
     g.bench_function("process_log_decode_4k_bytes_from_buffer", |b| {
         b.iter_custom(|iters| from_buffer(&bytes_mode, iters));
+    });
+    g.bench_function("process_log_view_4k_chars_from_buffer", |b| {
+        b.iter_custom(|iters| from_buffer_with(&chars, iters, view_buffered));
+    });
+    g.bench_function("process_log_view_4k_bytes_from_buffer", |b| {
+        b.iter_custom(|iters| from_buffer_with(&bytes_mode, iters, view_buffered));
     });
     g.bench_function("process_log_decode_4k_bytes", |b| {
         let mut dec = EventDecoder::new();

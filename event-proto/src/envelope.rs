@@ -10,9 +10,9 @@ use std::fmt;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::event_type::EventType;
-use crate::header::{encode_line, Header, HeaderCache, HeaderError, PROTOCOL_VERSION};
+use crate::header::{encode_line, Header, HeaderCache, HeaderError, HeaderView, PROTOCOL_VERSION};
 use crate::limits::{LenUnit, Limits};
-use crate::payload::{Payload, PayloadError};
+use crate::payload::{Payload, PayloadError, PayloadView};
 
 /// One event as framed on the wire: its header and its payload bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,31 @@ impl Envelope {
     pub fn encode(&self, dst: &mut BytesMut) {
         self.header.encode(dst);
         dst.extend_from_slice(&self.payload);
+    }
+}
+
+/// One event as framed on the wire, borrowed from an [`EventDecoder`]'s buffer (see
+/// [`EventDecoder::next_view`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventView<'a> {
+    /// The parsed header line.
+    pub header: HeaderView<'a>,
+    /// The payload, exactly `header.len` units.
+    pub payload: &'a [u8],
+}
+
+impl<'a> EventView<'a> {
+    /// Decodes the payload according to the header's event type, borrowing from the frame.
+    pub fn payload(&self) -> Result<PayloadView<'a>, PayloadError> {
+        PayloadView::decode(self.header.event_type, self.payload)
+    }
+
+    /// The owned envelope (copies the payload).
+    pub fn to_envelope(self) -> Envelope {
+        Envelope {
+            header: self.header.to_header(),
+            payload: Bytes::copy_from_slice(self.payload),
+        }
     }
 }
 
@@ -122,7 +147,12 @@ const SNIPPET: usize = 64;
 #[derive(Debug)]
 enum Stage {
     Header,
+    /// The header line (`buf[..nl]`, then its `\n`) is valid and stays buffered until the
+    /// payload is complete.
     Payload {
+        nl: usize,
+        len: usize,
+        unit: LenUnit,
         /// Payload bytes already known to hold `units_seen` complete units.
         scanned: usize,
         units_seen: usize,
@@ -152,11 +182,12 @@ pub struct EventDecoder {
     offset: u64,
     /// How far `buf` has been searched for the header's newline.
     searched: usize,
+    /// Bytes at the front of `buf` that the last [`EventView`] borrowed; dropped on the next
+    /// call.
+    consumed: usize,
     stage: Stage,
     /// The previous header's repeatable parts.
     headers: HeaderCache,
-    /// The header of the payload being read (set in [`Stage::Payload`]).
-    header: Option<Header>,
     limits: Limits,
 }
 
@@ -178,15 +209,16 @@ impl EventDecoder {
             buf: BytesMut::new(),
             offset: 0,
             searched: 0,
+            consumed: 0,
             stage: Stage::Header,
             headers: HeaderCache::default(),
-            header: None,
             limits,
         }
     }
 
     /// Appends bytes read from the stream.
     pub fn push(&mut self, bytes: &[u8]) {
+        self.release();
         if !matches!(self.stage, Stage::Failed(_)) {
             self.buf.extend_from_slice(bytes);
         }
@@ -195,122 +227,177 @@ impl EventDecoder {
     /// The input buffer, for drivers that read straight into it (e.g. tokio's `read_buf`)
     /// instead of calling [`push`](Self::push), saving a copy. Only append to it.
     pub fn buffer_mut(&mut self) -> &mut BytesMut {
+        self.release();
         &mut self.buf
     }
 
-    /// Bytes buffered and not yet returned in an envelope.
+    /// Bytes buffered and not yet returned in an envelope or view.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.consumed
     }
 
     /// The next whole envelope; `Ok(None)` when more input is needed. After an error every
     /// call returns the same error.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Envelope>, DecodeError> {
-        loop {
-            match std::mem::replace(&mut self.stage, Stage::Header) {
-                Stage::Failed(e) => {
-                    let err = (*e).clone();
-                    self.stage = Stage::Failed(e);
-                    return Err(err);
-                }
-                Stage::Header => {
-                    let found = memchr::memchr(b'\n', &self.buf[self.searched..]);
-                    let Some(nl) = found.map(|i| i + self.searched) else {
-                        self.searched = self.buf.len();
-                        if self.buf.len() > self.limits.max_line_len {
-                            let kind = DecodeErrorKind::HeaderTooLong(self.limits.max_line_len);
-                            return Err(self.fail(kind, 0));
-                        }
-                        return Ok(None);
-                    };
-                    if nl > self.limits.max_line_len {
-                        let kind = DecodeErrorKind::HeaderTooLong(self.limits.max_line_len);
-                        return Err(self.fail(kind, 0));
-                    }
-                    let start = self.offset;
-                    let parsed = self.headers.parse(&self.buf[..nl]);
-                    let header = match parsed {
-                        Ok(h) => h,
-                        Err(e) => {
-                            let err = DecodeError {
-                                kind: DecodeErrorKind::BadHeader(e),
-                                offset: start,
-                                bytes: Bytes::copy_from_slice(&self.buf[..(nl + 1).min(SNIPPET)]),
-                            };
-                            self.buf.clear();
-                            self.stage = Stage::Failed(Box::new(err.clone()));
-                            return Err(err);
-                        }
-                    };
-                    self.buf.advance(nl + 1);
-                    self.offset += (nl + 1) as u64;
-                    self.searched = 0;
-                    if header.len > self.limits.max_payload_len {
-                        let kind = DecodeErrorKind::PayloadTooLong(self.limits.max_payload_len);
-                        return Err(self.fail(kind, 0));
-                    }
-                    // Usually the whole payload is already here: finish without parking the
-                    // header (moving it in and out measurably slowed decoding).
-                    let (mut scanned, mut units_seen) = (0, 0);
-                    let end = match header.len_unit {
-                        LenUnit::Bytes => (self.buf.len() >= header.len).then_some(header.len),
-                        LenUnit::Chars => {
-                            scan_chars(&self.buf, header.len, &mut scanned, &mut units_seen)
-                        }
-                    };
-                    if let Some(end) = end {
-                        let payload = self.buf.split_to(end).freeze();
-                        self.offset += end as u64;
-                        return Ok(Some(Envelope { header, payload }));
-                    }
-                    self.header = Some(header);
-                    self.stage = Stage::Payload {
-                        scanned,
-                        units_seen,
-                    };
-                }
-                Stage::Payload {
-                    mut scanned,
-                    mut units_seen,
-                } => {
-                    let Some((len, unit)) = self.header.as_ref().map(|h| (h.len, h.len_unit))
-                    else {
-                        // Unreachable by construction; recover by reading a header.
-                        continue;
-                    };
-                    let end = match unit {
-                        LenUnit::Bytes => (self.buf.len() >= len).then_some(len),
-                        LenUnit::Chars => scan_chars(&self.buf, len, &mut scanned, &mut units_seen),
-                    };
-                    let (Some(end), Some(header)) = (end, self.header.take_if(|_| end.is_some()))
-                    else {
-                        self.stage = Stage::Payload {
-                            scanned,
-                            units_seen,
-                        };
-                        return Ok(None);
-                    };
-                    let payload = self.buf.split_to(end).freeze();
-                    self.offset += end as u64;
-                    return Ok(Some(Envelope { header, payload }));
-                }
-            }
+        let (header, body_at, end) = match self.frame()? {
+            Some((view, end)) => (view.header.to_header(), end - view.payload.len(), end),
+            None => return Ok(None),
+        };
+        // Take the frame out of the buffer now instead of on the next call.
+        self.consumed = 0;
+        self.buf.advance(body_at);
+        let payload = self.buf.split_to(end - body_at).freeze();
+        self.offset += end as u64;
+        Ok(Some(Envelope { header, payload }))
+    }
+
+    /// The next whole event, borrowed from the decoder's buffer: no allocation, no copy and no
+    /// reference count, for listeners that handle each event before reading the next (the
+    /// bytes are released by the next call on the decoder). Frames exactly as
+    /// [`next`](Self::next) does; `Ok(None)` when more input is needed.
+    ///
+    /// ```
+    /// use event_proto::payload::PayloadView;
+    /// use event_proto::EventDecoder;
+    ///
+    /// let mut dec = EventDecoder::new();
+    /// dec.push(b"ver:3.0 server:s serial:7 pool:p poolserial:3 eventname:PROCESS_LOG_STDOUT len:57\n");
+    /// dec.push(b"processname:web groupname:web pid:42 channel:stdout\nhello");
+    /// let event = dec.next_view()?.expect("a whole event");
+    /// assert_eq!((event.header.serial, event.header.pool), (7, "p"));
+    /// let PayloadView::ProcessLog(log) = event.payload()? else { unreachable!() };
+    /// assert_eq!((log.process_name, log.pid, log.data), ("web", 42, &b"hello"[..]));
+    /// assert!(dec.next_view()?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn next_view(&mut self) -> Result<Option<EventView<'_>>, DecodeError> {
+        Ok(self.frame()?.map(|(view, _)| view))
+    }
+
+    /// Drops the bytes of the event last returned by [`next_view`](Self::next_view).
+    fn release(&mut self) {
+        if self.consumed > 0 {
+            self.buf.advance(self.consumed);
+            self.offset += self.consumed as u64;
+            self.consumed = 0;
         }
     }
 
-    fn fail(&mut self, kind: DecodeErrorKind, at: usize) -> DecodeError {
-        let at = at.min(self.buf.len());
-        let end = (at + SNIPPET).min(self.buf.len());
-        let err = DecodeError {
-            kind,
-            offset: self.offset + at as u64,
-            bytes: Bytes::copy_from_slice(&self.buf[at..end]),
+    /// Frames the next event: a view of it and the length of its frame (header line and
+    /// payload), which is marked consumed.
+    #[inline]
+    fn frame(&mut self) -> Result<Option<(EventView<'_>, usize)>, DecodeError> {
+        self.release();
+        let parked = match self.stage {
+            Stage::Failed(ref e) => return Err((**e).clone()),
+            Stage::Payload {
+                nl,
+                len,
+                unit,
+                scanned,
+                units_seen,
+            } => Some((nl, len, unit, scanned, units_seen)),
+            Stage::Header => None,
         };
-        self.buf.clear();
-        self.stage = Stage::Failed(Box::new(err.clone()));
-        err
+        // From here `buf` is borrowed for the returned view, so failures set the other fields
+        // (see `stop`) and the buffer itself is dropped on the next call.
+        let buf: &[u8] = &self.buf;
+        let max_line = self.limits.max_line_len;
+        let too_long = DecodeErrorKind::HeaderTooLong;
+        let (nl, header) = match parked {
+            Some((nl, ..)) => match self.headers.parse(&buf[..nl]) {
+                Ok(header) => (nl, header),
+                Err(e) => {
+                    let err = DecodeError::at(DecodeErrorKind::BadHeader(e), self.offset, buf);
+                    return Err(stop(&mut self.stage, &mut self.consumed, buf.len(), err));
+                }
+            },
+            // Usually the header repeats the previous one's names: parsed where it lies, with
+            // no separate search for its end.
+            None => match self.headers.parse_repeat(buf) {
+                Some((header, nl)) if nl <= max_line && buf.get(nl) == Some(&b'\n') => (nl, header),
+                _ => {
+                    let found = memchr::memchr(b'\n', &buf[self.searched..]);
+                    let Some(nl) = found.map(|i| i + self.searched) else {
+                        self.searched = buf.len();
+                        if buf.len() > max_line {
+                            let err = DecodeError::at(too_long(max_line), self.offset, buf);
+                            return Err(stop(&mut self.stage, &mut self.consumed, buf.len(), err));
+                        }
+                        return Ok(None);
+                    };
+                    if nl > max_line {
+                        let err = DecodeError::at(too_long(max_line), self.offset, buf);
+                        return Err(stop(&mut self.stage, &mut self.consumed, buf.len(), err));
+                    }
+                    match self.headers.parse(&buf[..nl]) {
+                        Ok(header) => (nl, header),
+                        Err(e) => {
+                            let kind = DecodeErrorKind::BadHeader(e);
+                            let err = DecodeError::at(kind, self.offset, &buf[..=nl]);
+                            return Err(stop(&mut self.stage, &mut self.consumed, buf.len(), err));
+                        }
+                    }
+                }
+            },
+        };
+        let (len, unit, mut scanned, mut units_seen) = match parked {
+            Some((_, len, unit, scanned, units_seen)) => (len, unit, scanned, units_seen),
+            None => (header.len, header.len_unit, 0, 0),
+        };
+        if len > self.limits.max_payload_len {
+            let kind = DecodeErrorKind::PayloadTooLong(self.limits.max_payload_len);
+            let err = DecodeError::at(kind, self.offset, buf);
+            return Err(stop(&mut self.stage, &mut self.consumed, buf.len(), err));
+        }
+        let body = &buf[nl + 1..];
+        let end = match unit {
+            LenUnit::Bytes => (body.len() >= len).then_some(len),
+            LenUnit::Chars => scan_chars(body, len, &mut scanned, &mut units_seen),
+        };
+        let Some(end) = end else {
+            self.stage = Stage::Payload {
+                nl,
+                len,
+                unit,
+                scanned,
+                units_seen,
+            };
+            return Ok(None);
+        };
+        self.stage = Stage::Header;
+        self.searched = 0;
+        self.consumed = nl + 1 + end;
+        Ok(Some((
+            EventView {
+                header,
+                payload: &body[..end],
+            },
+            nl + 1 + end,
+        )))
     }
+}
+
+impl DecodeError {
+    /// An error at stream offset `offset`, showing the first bytes of `bytes`.
+    fn at(kind: DecodeErrorKind, offset: u64, bytes: &[u8]) -> DecodeError {
+        DecodeError {
+            kind,
+            offset,
+            bytes: Bytes::copy_from_slice(&bytes[..bytes.len().min(SNIPPET)]),
+        }
+    }
+}
+
+/// Stops a decoder for good: every later call returns `err`, and its `buffered` bytes are
+/// dropped on the next call.
+#[cold]
+fn stop(stage: &mut Stage, consumed: &mut usize, buffered: usize, err: DecodeError) -> DecodeError {
+    *stage = Stage::Failed(Box::new(err.clone()));
+    *consumed = buffered;
+    err
 }
 
 /// Advances over whole UTF-8 characters until `len` of them are complete; returns the byte
@@ -373,12 +460,12 @@ impl EventDecoder {
         self.buf.clear();
         self.offset = 0;
         self.searched = 0;
+        self.consumed = 0;
         self.stage = Stage::Header;
-        self.header = None;
     }
 
     /// The unconsumed bytes (for diagnostics).
     pub fn remaining(&self) -> &[u8] {
-        self.buf.chunk()
+        self.buf.get(self.consumed..).unwrap_or_default()
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use bytes::{BufMut, BytesMut};
 use nom::IResult;
 
-use crate::event_type::EventName;
+use crate::event_type::{EventName, EventType};
 use crate::limits::LenUnit;
 use crate::text::Text;
 use crate::tokens::{canonical, tokens};
@@ -98,21 +98,40 @@ fn canonical_values(line: &[u8]) -> Option<([&[u8]; 7], &[u8])> {
 }
 
 /// Leading decimal digits of `rest` (1 to 19 of them, so no overflow) and what follows.
+#[inline]
 fn leading_decimal(rest: &[u8]) -> Option<(u64, &[u8])> {
-    let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    if n == 0 || n > 19 {
-        return None;
+    let mut value = 0u64;
+    let mut n = 0;
+    while let Some(&d) = rest.get(n) {
+        if !d.is_ascii_digit() || n == 19 {
+            break;
+        }
+        value = value * 10 + u64::from(d - b'0');
+        n += 1;
     }
-    let (digits, rest) = rest.split_at(n);
-    let value = digits
-        .iter()
-        .fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
-    Some((value, rest))
+    match rest.get(n) {
+        _ if n == 0 => None,
+        Some(d) if d.is_ascii_digit() => None,
+        _ => Some((value, &rest[n..])),
+    }
+}
+
+/// What may follow `len:<n>` in the canonical layout.
+fn trailing_len_unit(rest: &[u8]) -> Option<LenUnit> {
+    match rest {
+        b"" | b" lenunit:chars" => Some(LenUnit::Chars),
+        b" lenunit:bytes" => Some(LenUnit::Bytes),
+        _ => None,
+    }
+}
+
+fn utf8(value: &[u8]) -> Result<&str, HeaderError> {
+    std::str::from_utf8(value).map_err(|_| HeaderError::NotUtf8)
 }
 
 /// The parts of the previous canonical header that the next one from the same daemon and pool
 /// usually repeats byte for byte, so a decoder can parse it by comparing prefixes instead of
-/// tokenizing. Gives exactly what [`Header::parse`] gives.
+/// tokenizing. Gives exactly what [`HeaderView::parse`] gives.
 #[derive(Debug, Default)]
 pub(crate) struct HeaderCache {
     /// Whether the fields below describe a header.
@@ -122,64 +141,94 @@ pub(crate) struct HeaderCache {
     parts: Vec<u8>,
     /// Where the first and second parts end in `parts`.
     ends: [usize; 2],
-    ver: Text,
-    server: Text,
-    pool: Text,
-    event_name: Option<EventName>,
+    /// Byte lengths of the `ver`, `server`, `pool` and `eventname` values.
+    lens: [usize; 4],
+    /// The registry type of the remembered event name.
+    event_type: Option<EventType>,
 }
 
 impl HeaderCache {
-    /// Parses `line` as [`Header::parse`] does, reusing what it shares with the previous one.
-    pub(crate) fn parse(&mut self, line: &[u8]) -> Result<Header, HeaderError> {
-        if let Some(header) = self.parse_repeat(line) {
-            return Ok(header);
+    /// Parses `line` as [`HeaderView::parse`] does, reusing what it shares with the previous
+    /// one.
+    #[inline]
+    pub(crate) fn parse<'a>(&mut self, line: &'a [u8]) -> Result<HeaderView<'a>, HeaderError> {
+        match self.parse_repeat(line) {
+            Some((header, nl)) if nl == line.len() => Ok(header),
+            _ => self.parse_new(line),
         }
-        let header = Header::parse(line)?;
+    }
+
+    #[inline(never)]
+    fn parse_new<'a>(&mut self, line: &'a [u8]) -> Result<HeaderView<'a>, HeaderError> {
+        let header = HeaderView::parse(line)?;
         self.remember(line, &header);
         Ok(header)
     }
 
-    fn parse_repeat(&self, line: &[u8]) -> Option<Header> {
+    /// The header line at the start of `buf` and where it ends (its `\n`, or the end of
+    /// `buf`), if it repeats the remembered parts; `None` sends the caller to the general
+    /// parser.
+    #[inline]
+    pub(crate) fn parse_repeat<'a>(&self, buf: &'a [u8]) -> Option<(HeaderView<'a>, usize)> {
         if !self.primed {
             return None;
         }
+        let [ver_len, server_len, pool_len, name_len] = self.lens;
         let (head, middle, name_part) = (
             self.parts.get(..self.ends[0])?,
             self.parts.get(self.ends[0]..self.ends[1])?,
             self.parts.get(self.ends[1]..)?,
         );
-        let rest = line.strip_prefix(head)?;
+        let rest = buf.strip_prefix(head)?;
         let (serial, rest) = leading_decimal(rest)?;
+        let pool_at = buf.len() - rest.len() + b" pool:".len();
         let rest = rest.strip_prefix(middle)?;
         let (poolserial, rest) = leading_decimal(rest)?;
-        let (event_name, rest) = match (rest.strip_prefix(name_part), &self.event_name) {
-            (Some(rest), Some(name)) => (name.clone(), rest),
-            _ => {
+        let name_at = buf.len() - rest.len() + b" eventname:".len();
+        let (name_end, event_type, rest) = match rest.strip_prefix(name_part) {
+            Some(after) => (name_at + name_len, self.event_type, after),
+            None => {
                 let (name, rest) = canonical(rest, b" eventname:")?;
                 let rest = rest.strip_prefix(b" len:")?;
-                (EventName::from_wire(std::str::from_utf8(name).ok()?), rest)
+                let event_type = std::str::from_utf8(name)
+                    .ok()
+                    .and_then(EventType::from_wire_name);
+                (name_at + name.len(), event_type, rest)
             }
         };
         let (len, rest) = leading_decimal(rest)?;
-        let len_unit = match rest {
-            b"" | b" lenunit:chars" => LenUnit::Chars,
-            b" lenunit:bytes" => LenUnit::Bytes,
+        let (len_unit, tail) = match rest {
+            [] | [b'\n', ..] => (LenUnit::Chars, 0),
+            _ if rest.starts_with(b" lenunit:bytes") => (LenUnit::Bytes, 14),
+            _ if rest.starts_with(b" lenunit:chars") => (LenUnit::Chars, 14),
             _ => return None,
         };
-        Some(Header {
-            ver: self.ver.clone(),
-            server: self.server.clone(),
-            serial,
-            pool: self.pool.clone(),
-            poolserial,
-            event_name,
-            len: usize::try_from(len).ok()?,
-            len_unit,
-        })
+        let nl = buf.len() - rest.len() + tail;
+        if !matches!(buf.get(nl), None | Some(b'\n')) {
+            return None;
+        }
+        // One UTF-8 check for the whole line; the values are slices of it.
+        let line = std::str::from_utf8(buf.get(..nl)?).ok()?;
+        let server_at = 4 + ver_len + b" server:".len();
+        let event_name = line.get(name_at..name_end)?;
+        Some((
+            HeaderView {
+                ver: line.get(4..4 + ver_len)?,
+                server: line.get(server_at..server_at + server_len)?,
+                serial,
+                pool: line.get(pool_at..pool_at + pool_len)?,
+                poolserial,
+                event_name,
+                event_type,
+                len: usize::try_from(len).ok()?,
+                len_unit,
+            },
+            nl,
+        ))
     }
 
     /// Keeps the repeatable parts of `line` if it is canonical.
-    fn remember(&mut self, line: &[u8], header: &Header) {
+    fn remember(&mut self, line: &[u8], header: &HeaderView<'_>) {
         let Some(([ver, server, _, pool, _, name, _], _)) = canonical_values(line) else {
             return;
         };
@@ -195,55 +244,34 @@ impl HeaderCache {
         for part in [&b" eventname:"[..], name, b" len:"] {
             self.parts.extend_from_slice(part);
         }
-        self.ver = header.ver.clone();
-        self.server = header.server.clone();
-        self.pool = header.pool.clone();
-        self.event_name = Some(header.event_name.clone());
+        self.lens = [ver.len(), server.len(), pool.len(), name.len()];
+        self.event_type = header.event_type;
         self.primed = true;
     }
 }
 
 /// Collects header tokens (the last repeat wins, unknown keys are ignored).
-struct HeaderBuilder {
-    ver: Option<Text>,
-    server: Option<Text>,
+#[derive(Default)]
+struct HeaderBuilder<'a> {
+    ver: Option<&'a str>,
+    server: Option<&'a str>,
     serial: Option<u64>,
-    pool: Option<Text>,
+    pool: Option<&'a str>,
     poolserial: Option<u64>,
-    event_name: Option<EventName>,
+    event_name: Option<&'a str>,
     len: Option<usize>,
     len_unit: LenUnit,
 }
 
-impl HeaderBuilder {
-    fn new() -> Self {
-        HeaderBuilder {
-            ver: None,
-            server: None,
-            serial: None,
-            pool: None,
-            poolserial: None,
-            event_name: None,
-            len: None,
-            len_unit: LenUnit::Chars,
-        }
-    }
-
-    fn text(&self, v: &[u8]) -> Result<Text, HeaderError> {
-        Text::copy_from_utf8(v).ok_or(HeaderError::NotUtf8)
-    }
-
-    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<(), HeaderError> {
+impl<'a> HeaderBuilder<'a> {
+    fn set(&mut self, key: &[u8], value: &'a [u8]) -> Result<(), HeaderError> {
         match key {
-            b"ver" => self.ver = Some(self.text(value)?),
-            b"server" => self.server = Some(self.text(value)?),
+            b"ver" => self.ver = Some(utf8(value)?),
+            b"server" => self.server = Some(utf8(value)?),
             b"serial" => self.serial = Some(decimal("serial", value)?),
-            b"pool" => self.pool = Some(self.text(value)?),
+            b"pool" => self.pool = Some(utf8(value)?),
             b"poolserial" => self.poolserial = Some(decimal("poolserial", value)?),
-            b"eventname" => {
-                let name = std::str::from_utf8(value).map_err(|_| HeaderError::NotUtf8)?;
-                self.event_name = Some(EventName::from_wire(name));
-            }
+            b"eventname" => self.event_name = Some(utf8(value)?),
             b"len" => {
                 let n = decimal("len", value)?;
                 let n =
@@ -267,17 +295,94 @@ impl HeaderBuilder {
         Ok(())
     }
 
-    fn finish(self) -> Result<Header, HeaderError> {
-        Ok(Header {
+    fn finish(self) -> Result<HeaderView<'a>, HeaderError> {
+        let event_name = self.event_name.ok_or(HeaderError::Missing("eventname"))?;
+        Ok(HeaderView {
             ver: self.ver.ok_or(HeaderError::Missing("ver"))?,
             server: self.server.ok_or(HeaderError::Missing("server"))?,
             serial: self.serial.ok_or(HeaderError::Missing("serial"))?,
             pool: self.pool.ok_or(HeaderError::Missing("pool"))?,
             poolserial: self.poolserial.ok_or(HeaderError::Missing("poolserial"))?,
-            event_name: self.event_name.ok_or(HeaderError::Missing("eventname"))?,
+            event_name,
+            event_type: EventType::from_wire_name(event_name),
             len: self.len.ok_or(HeaderError::Missing("len"))?,
             len_unit: self.len_unit,
         })
+    }
+}
+
+/// A parsed header line that borrows its text from the line: what
+/// [`EventDecoder::next_view`](crate::EventDecoder::next_view) gives, with no allocation
+/// and no reference count. [`HeaderView::to_header`] makes the owned [`Header`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderView<'a> {
+    /// `ver`, always `3.0` from supervisor 4.3.
+    pub ver: &'a str,
+    /// `server`: the daemon's `identifier` ([EV-HDR-server]).
+    pub server: &'a str,
+    /// `serial`: the daemon-wide event serial ([EV-SERIAL-global]).
+    pub serial: u64,
+    /// `pool`: the `[eventlistener:x]` name ([EV-HDR-pool]).
+    pub pool: &'a str,
+    /// `poolserial`: the per-pool serial ([EV-POOLSERIAL]).
+    pub poolserial: u64,
+    /// `eventname` as written.
+    pub event_name: &'a str,
+    /// `eventname` looked up in the registry; `None` for a name this version does not know.
+    pub event_type: Option<EventType>,
+    /// `len`: the payload length in `len_unit` units.
+    pub len: usize,
+    /// How `len` counts: characters unless the header carries `lenunit:bytes`.
+    pub len_unit: LenUnit,
+}
+
+impl<'a> HeaderView<'a> {
+    /// Parses a header line (without its `\n`) exactly as [`Header::parse`] does.
+    pub fn parse(line: &'a [u8]) -> Result<HeaderView<'a>, HeaderError> {
+        // Fast path: the order 4.3 always writes, straight into the header; anything else
+        // (other orders, repeated or extra tokens) takes the any-order loop.
+        if let Some(([ver, server, serial, pool, poolserial, name, len], rest)) =
+            canonical_values(line)
+        {
+            if let Some(len_unit) = trailing_len_unit(rest) {
+                let event_name = utf8(name)?;
+                let len = fast_decimal("len", len)?;
+                return Ok(HeaderView {
+                    ver: utf8(ver)?,
+                    server: utf8(server)?,
+                    serial: fast_decimal("serial", serial)?,
+                    pool: utf8(pool)?,
+                    poolserial: fast_decimal("poolserial", poolserial)?,
+                    event_name,
+                    event_type: EventType::from_wire_name(event_name),
+                    len: usize::try_from(len)
+                        .map_err(|_| HeaderError::BadValue("len", len.to_string()))?,
+                    len_unit,
+                });
+            }
+        }
+        let mut b = HeaderBuilder::default();
+        for (key, value, _) in tokens(line) {
+            b.set(key, value)?;
+        }
+        b.finish()
+    }
+
+    /// The owned header (names are short, so their text is stored inline).
+    pub fn to_header(self) -> Header {
+        Header {
+            ver: Text::from(self.ver),
+            server: Text::from(self.server),
+            serial: self.serial,
+            pool: Text::from(self.pool),
+            poolserial: self.poolserial,
+            event_name: match self.event_type {
+                Some(t) => EventName::Known(t),
+                None => EventName::Other(self.event_name.to_owned()),
+            },
+            len: self.len,
+            len_unit: self.len_unit,
+        }
     }
 }
 
@@ -286,38 +391,7 @@ impl Header {
     /// are ignored; `ver`, `server`, `serial`, `pool`, `poolserial`, `eventname` and `len` are
     /// required. Names are short, so their text is stored inline.
     pub fn parse(line: &[u8]) -> Result<Header, HeaderError> {
-        // Fast path: the order 4.3 always writes, straight into the header; anything else
-        // (other orders, repeated or extra tokens) takes the any-order loop.
-        if let Some(([ver, server, serial, pool, poolserial, name, len], rest)) =
-            canonical_values(line)
-        {
-            let len_unit = match rest {
-                b"" | b" lenunit:chars" => Some(LenUnit::Chars),
-                b" lenunit:bytes" => Some(LenUnit::Bytes),
-                _ => None,
-            };
-            if let Some(len_unit) = len_unit {
-                let text = |v: &[u8]| Text::copy_from_utf8(v).ok_or(HeaderError::NotUtf8);
-                let name = std::str::from_utf8(name).map_err(|_| HeaderError::NotUtf8)?;
-                let len = fast_decimal("len", len)?;
-                return Ok(Header {
-                    ver: text(ver)?,
-                    server: text(server)?,
-                    serial: fast_decimal("serial", serial)?,
-                    pool: text(pool)?,
-                    poolserial: fast_decimal("poolserial", poolserial)?,
-                    event_name: EventName::from_wire(name),
-                    len: usize::try_from(len)
-                        .map_err(|_| HeaderError::BadValue("len", len.to_string()))?,
-                    len_unit,
-                });
-            }
-        }
-        let mut b = HeaderBuilder::new();
-        for (key, value, _) in tokens(line) {
-            b.set(key, value)?;
-        }
-        b.finish()
+        HeaderView::parse(line).map(|view| view.to_header())
     }
 
     /// Writes the header line, `\n` included, in 4.3's token order.
@@ -394,7 +468,6 @@ pub(crate) fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event_type::EventType;
 
     fn parse(s: &str) -> Result<Header, HeaderError> {
         Header::parse(s.as_bytes())
@@ -478,7 +551,8 @@ mod tests {
         ];
         let mut cache = HeaderCache::default();
         for line in lines {
-            assert_eq!(cache.parse(line.as_bytes()), parse(line), "{line}");
+            let cached = cache.parse(line.as_bytes()).map(|v| v.to_header());
+            assert_eq!(cached, parse(line), "{line}");
         }
     }
 

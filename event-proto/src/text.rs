@@ -28,25 +28,11 @@ impl Text {
         Some(Text(Repr::Shared(bytes)))
     }
 
-    /// Text for `sub`, a sub-slice of `parent`: copied inline when short, otherwise shared with
-    /// `parent`. `None` unless UTF-8.
-    pub(crate) fn from_sub(parent: &Bytes, sub: &[u8]) -> Option<Text> {
-        if !sub.is_ascii() {
-            std::str::from_utf8(sub).ok()?;
-        }
-        Some(Text::inline(sub).unwrap_or_else(|| Text(Repr::Shared(parent.slice_ref(sub)))))
-    }
-
-    /// Text copied from `bytes` (inline when short); `None` unless UTF-8.
-    pub(crate) fn copy_from_utf8(bytes: &[u8]) -> Option<Text> {
-        // For short names an ASCII check is much cheaper than full validation.
-        if !bytes.is_ascii() {
-            std::str::from_utf8(bytes).ok()?;
-        }
-        Some(
-            Text::inline(bytes)
-                .unwrap_or_else(|| Text(Repr::Shared(Bytes::copy_from_slice(bytes)))),
-        )
+    /// Text for `sub`: inline when short, otherwise shared with `parent` when `sub` lies
+    /// within it (a view decoded from that frame), copied when not.
+    pub(crate) fn from_str_in(parent: Option<&Bytes>, sub: &str) -> Text {
+        Text::inline(sub.as_bytes())
+            .unwrap_or_else(|| Text(Repr::Shared(sub_bytes(parent, sub.as_bytes()))))
     }
 
     fn inline(s: &[u8]) -> Option<Text> {
@@ -169,6 +155,18 @@ impl fmt::Display for Text {
     }
 }
 
+/// `sub` as [`Bytes`]: a slice of `parent` (no copy) when `sub` lies within it, a copy
+/// otherwise. Never panics, whatever `sub` is.
+pub(crate) fn sub_bytes(parent: Option<&Bytes>, sub: &[u8]) -> Bytes {
+    if let Some(parent) = parent {
+        let start = (sub.as_ptr() as usize).wrapping_sub(parent.as_ptr() as usize);
+        if start <= parent.len() && sub.len() <= parent.len() - start {
+            return parent.slice(start..start + sub.len());
+        }
+    }
+    Bytes::copy_from_slice(sub)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,13 +175,25 @@ mod tests {
     fn inline_and_shared_compare_by_content() {
         let long = "x".repeat(100);
         let parent = Bytes::from(format!("ab {long}"));
-        let short = Text::from_sub(&parent, &parent[..2]).expect("utf-8");
-        let shared = Text::from_sub(&parent, &parent[3..]).expect("utf-8");
+        let text = std::str::from_utf8(&parent).expect("utf-8");
+        let short = Text::from_str_in(Some(&parent), &text[..2]);
+        let shared = Text::from_str_in(Some(&parent), &text[3..]);
         assert_eq!(short, "ab");
         assert_eq!(shared, long.as_str());
         assert_eq!(Text::from(long.clone()), shared);
         assert_eq!(Text::from_static("ab"), short);
-        assert!(Text::from_sub(&parent, b"\xff").is_none());
+        assert_eq!(
+            shared.to_bytes().as_ptr(),
+            parent[3..].as_ptr(),
+            "shared, not copied"
+        );
+        let elsewhere = Text::from_str_in(Some(&parent), &long);
+        assert_ne!(
+            elsewhere.to_bytes().as_ptr(),
+            long.as_ptr(),
+            "copied from outside"
+        );
+        assert_eq!(elsewhere, shared);
         assert_eq!(&shared.to_bytes()[..], long.as_bytes());
     }
 }

@@ -25,8 +25,41 @@ fn small_limits() -> Limits {
     }
 }
 
+/// How [`decode_stream_with`] takes events out of the decoder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Take {
+    /// `next()`: owned envelopes.
+    Owned,
+    /// `next_view()`: borrowed views, copied out (and their payloads checked against the
+    /// owned decode).
+    Views,
+    /// Each in turn.
+    Alternating,
+}
+
 /// Decodes `data` pushed in pieces of `chunk` bytes (0: all at once).
 pub fn decode_stream(data: &[u8], chunk: usize) -> Vec<Step> {
+    decode_stream_with(data, chunk, Take::Owned)
+}
+
+/// One event out of `dec`, as `take` says (`n`: how many were taken before).
+fn take_one(dec: &mut EventDecoder, take: Take, n: usize) -> Result<Option<Envelope>, DecodeError> {
+    let view = take == Take::Views || (take == Take::Alternating && n % 2 == 1);
+    if !view {
+        return dec.next();
+    }
+    let Some(event) = dec.next_view()? else {
+        return Ok(None);
+    };
+    let envelope = event.to_envelope();
+    let borrowed = event.payload().map(|p| p.to_payload());
+    let owned = envelope.payload();
+    assert_eq!(borrowed, owned, "view and owned payload decodes differ");
+    Ok(Some(envelope))
+}
+
+/// [`decode_stream`], taking events out as `take` says.
+pub fn decode_stream_with(data: &[u8], chunk: usize, take: Take) -> Vec<Step> {
     let mut dec = EventDecoder::with_limits(small_limits());
     let mut steps = Vec::new();
     let pieces: Vec<&[u8]> = if chunk == 0 {
@@ -37,7 +70,7 @@ pub fn decode_stream(data: &[u8], chunk: usize) -> Vec<Step> {
     'outer: for piece in pieces {
         dec.push(piece);
         loop {
-            match dec.next() {
+            match take_one(&mut dec, take, steps.len()) {
                 Ok(Some(env)) => steps.push(Step::Event(env)),
                 Ok(None) => break,
                 Err(DecodeError { kind, offset, .. }) => {
@@ -67,6 +100,15 @@ pub fn check_event_stream(data: &[u8]) {
                 decode_stream(data, chunk),
                 whole,
                 "chunking {chunk} changed the result"
+            );
+        }
+    }
+    for (chunk, take) in [(0, Take::Views), (1, Take::Alternating), (7, Take::Views)] {
+        if data.len() <= 4096 || chunk != 1 {
+            assert_eq!(
+                decode_stream_with(data, chunk, take),
+                whole,
+                "{take:?} in chunks of {chunk} changed the result"
             );
         }
     }

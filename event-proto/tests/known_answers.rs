@@ -31,6 +31,22 @@ fn kat(event_type: EventType, payload: &[u8], expected: Payload) {
         got = dec.next().expect("valid stream");
     }
     let env = got.expect("one whole event");
+    // The borrowed decode, byte by byte too, gives the same event and payload.
+    let mut dec = EventDecoder::new();
+    for (i, b) in wire.iter().enumerate() {
+        dec.push(&[*b]);
+        let view = dec.next_view().expect("valid stream");
+        assert_eq!(
+            view.is_some(),
+            i + 1 == wire.len(),
+            "a view only once whole"
+        );
+        if let Some(view) = view {
+            assert_eq!(view.to_envelope(), env);
+            let payload = view.payload().expect("valid payload");
+            assert_eq!(payload.to_payload(), expected);
+        }
+    }
     assert_eq!(env.header.event_name, EventName::Known(event_type));
     assert_eq!(&env.payload[..], payload);
     let decoded = env.payload().expect("valid payload");

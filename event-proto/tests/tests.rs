@@ -4,3 +4,4 @@ mod corpus;
 mod invariants;
 mod known_answers;
 mod properties;
+mod views;

@@ -12,16 +12,16 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-pub use process_communication::ProcessCommunicationPayload;
-pub use process_group::ProcessGroupPayload;
-pub use process_log::{Channel, ProcessLogPayload};
-pub use process_state::ProcessStatePayload;
-pub use remote_communication::RemoteCommunicationPayload;
+pub use process_communication::{ProcessCommunicationPayload, ProcessCommunicationView};
+pub use process_group::{ProcessGroupPayload, ProcessGroupView};
+pub use process_log::{Channel, ProcessLogPayload, ProcessLogView};
+pub use process_state::{ProcessStatePayload, ProcessStateView};
+pub use remote_communication::{RemoteCommunicationPayload, RemoteCommunicationView};
 pub use tick::TickPayload;
 
 use crate::event_type::{EventName, EventType};
 use crate::pyfmt;
-use crate::text::Text;
+use crate::text::{sub_bytes, Text};
 use crate::tokens::{canonical, tokens};
 
 /// The payload of one event, typed by its family.
@@ -46,12 +46,40 @@ pub enum Payload {
     Raw(Bytes),
 }
 
-impl Payload {
-    /// Decodes the payload of an event named `name`. Unknown names give [`Payload::Raw`].
-    pub fn decode(name: &EventName, payload: Bytes) -> Result<Payload, PayloadError> {
+/// The payload of one event, typed by its family and borrowed from its frame: what
+/// [`EventView::payload`](crate::EventView::payload) gives, with no allocation and no
+/// reference count. [`PayloadView::to_payload`] makes the owned [`Payload`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayloadView<'a> {
+    /// `PROCESS_STATE_*`.
+    ProcessState(ProcessStateView<'a>),
+    /// `PROCESS_LOG_STDOUT` / `PROCESS_LOG_STDERR`.
+    ProcessLog(ProcessLogView<'a>),
+    /// `PROCESS_COMMUNICATION_STDOUT` / `PROCESS_COMMUNICATION_STDERR`.
+    ProcessCommunication(ProcessCommunicationView<'a>),
+    /// `REMOTE_COMMUNICATION`.
+    RemoteCommunication(RemoteCommunicationView<'a>),
+    /// `SUPERVISOR_STATE_CHANGE_*`: always empty ([EV-PAY-SUPSTATE]).
+    SupervisorStateChange,
+    /// `TICK_*`.
+    Tick(TickPayload),
+    /// `PROCESS_GROUP_ADDED` / `PROCESS_GROUP_REMOVED`.
+    ProcessGroup(ProcessGroupView<'a>),
+    /// An event type this version does not know: the payload bytes as received.
+    Raw(&'a [u8]),
+}
+
+impl<'a> PayloadView<'a> {
+    /// Decodes the payload of an event of type `event_type` (`None`: a name this version does
+    /// not know, giving [`PayloadView::Raw`]). Same rules and errors as [`Payload::decode`].
+    pub fn decode(
+        event_type: Option<EventType>,
+        payload: &'a [u8],
+    ) -> Result<PayloadView<'a>, PayloadError> {
         use EventType as T;
-        let Some(t) = name.event_type() else {
-            return Ok(Payload::Raw(payload));
+        let Some(t) = event_type else {
+            return Ok(PayloadView::Raw(payload));
         };
         Ok(match t {
             T::ProcessStateStopped
@@ -62,26 +90,26 @@ impl Payload {
             | T::ProcessStateExited
             | T::ProcessStateFatal
             | T::ProcessStateUnknown => {
-                Payload::ProcessState(ProcessStatePayload::decode(&payload)?)
+                PayloadView::ProcessState(ProcessStateView::decode(payload)?)
             }
             T::ProcessLogStdout | T::ProcessLogStderr => {
-                Payload::ProcessLog(ProcessLogPayload::decode(&payload)?)
+                PayloadView::ProcessLog(ProcessLogView::decode(payload)?)
             }
             T::ProcessCommunicationStdout | T::ProcessCommunicationStderr => {
-                Payload::ProcessCommunication(ProcessCommunicationPayload::decode(&payload)?)
+                PayloadView::ProcessCommunication(ProcessCommunicationView::decode(payload)?)
             }
             T::RemoteCommunication => {
-                Payload::RemoteCommunication(RemoteCommunicationPayload::decode(&payload)?)
+                PayloadView::RemoteCommunication(RemoteCommunicationView::decode(payload)?)
             }
             T::SupervisorStateChangeRunning | T::SupervisorStateChangeStopping => {
                 if !payload.is_empty() {
                     return Err(PayloadError::new(0, "expected an empty payload"));
                 }
-                Payload::SupervisorStateChange
+                PayloadView::SupervisorStateChange
             }
-            T::Tick5 | T::Tick60 | T::Tick3600 => Payload::Tick(TickPayload::decode(&payload)?),
+            T::Tick5 | T::Tick60 | T::Tick3600 => PayloadView::Tick(TickPayload::decode(payload)?),
             T::ProcessGroupAdded | T::ProcessGroupRemoved => {
-                Payload::ProcessGroup(ProcessGroupPayload::decode(&payload)?)
+                PayloadView::ProcessGroup(ProcessGroupView::decode(payload)?)
             }
             T::Event
             | T::ProcessState
@@ -93,6 +121,39 @@ impl Payload {
                 return Err(PayloadError::new(0, "abstract event types are never sent"))
             }
         })
+    }
+
+    /// The owned payload (copies what it borrows).
+    pub fn to_payload(self) -> Payload {
+        self.to_owned_in(None)
+    }
+
+    /// The owned payload; text and data longer than a short name share `parent`'s memory
+    /// when they lie within it.
+    pub(crate) fn to_owned_in(self, parent: Option<&Bytes>) -> Payload {
+        match self {
+            PayloadView::ProcessState(p) => Payload::ProcessState(p.to_owned_in(parent)),
+            PayloadView::ProcessLog(p) => Payload::ProcessLog(p.to_owned_in(parent)),
+            PayloadView::ProcessCommunication(p) => {
+                Payload::ProcessCommunication(p.to_owned_in(parent))
+            }
+            PayloadView::RemoteCommunication(p) => {
+                Payload::RemoteCommunication(p.to_owned_in(parent))
+            }
+            PayloadView::SupervisorStateChange => Payload::SupervisorStateChange,
+            PayloadView::Tick(p) => Payload::Tick(p),
+            PayloadView::ProcessGroup(p) => Payload::ProcessGroup(p.to_owned_in(parent)),
+            PayloadView::Raw(b) => Payload::Raw(sub_bytes(parent, b)),
+        }
+    }
+}
+
+impl Payload {
+    /// Decodes the payload of an event named `name`. Unknown names give [`Payload::Raw`].
+    /// Names and data share `payload`'s memory (see [`PayloadView`] for a borrowed decode).
+    pub fn decode(name: &EventName, payload: Bytes) -> Result<Payload, PayloadError> {
+        PayloadView::decode(name.event_type(), &payload)
+            .map(|view| view.to_owned_in(Some(&payload)))
     }
 
     /// Writes the payload bytes exactly as supervisor 4.3 does.
@@ -152,30 +213,30 @@ impl fmt::Display for PayloadError {
 impl std::error::Error for PayloadError {}
 
 /// Splits a body-bearing payload at its first `\n` into (token line, body) ([EV-PAY-body]).
-pub(crate) fn split_body(payload: &Bytes) -> Result<(Bytes, Bytes), PayloadError> {
+pub(crate) fn split_body(payload: &[u8]) -> Result<(&[u8], &[u8]), PayloadError> {
     let nl = memchr::memchr(b'\n', payload)
         .ok_or_else(|| PayloadError::new(payload.len(), "expected a newline after the tokens"))?;
-    Ok((payload.slice(..nl), payload.slice(nl + 1..)))
+    Ok((&payload[..nl], &payload[nl + 1..]))
 }
 
 /// Collects the known tokens of a token line, refusing unknown or repeated ones is not
 /// 4.3's way: unknown tokens are ignored and the last repeat wins.
 pub(crate) struct TokenLine<'a> {
-    line: &'a Bytes,
+    line: &'a [u8],
 }
 
 impl<'a> TokenLine<'a> {
-    pub(crate) fn new(line: &'a Bytes) -> Self {
+    pub(crate) fn new(line: &'a [u8]) -> Self {
         TokenLine { line }
     }
 
     /// Calls `f(key, value, offset)` for each token.
     pub(crate) fn each(
         &self,
-        mut f: impl FnMut(&[u8], &[u8], usize) -> Result<(), PayloadError>,
+        mut f: impl FnMut(&'a [u8], &'a [u8], usize) -> Result<(), PayloadError>,
     ) -> Result<(), PayloadError> {
         // Fast path: state, log and communication payloads open with these two, in this order.
-        let mut rest: &[u8] = self.line;
+        let mut rest: &'a [u8] = self.line;
         if let Some((pname, r)) = canonical(rest, b"processname:") {
             if let Some((gname, r)) = canonical(r, b" groupname:") {
                 f(b"processname", pname, 0)?;
@@ -190,11 +251,15 @@ impl<'a> TokenLine<'a> {
         Ok(())
     }
 
-    /// A token value as shared text.
-    pub(crate) fn text(&self, value: &[u8], offset: usize) -> Result<Text, PayloadError> {
-        Text::from_sub(self.line, value)
-            .ok_or_else(|| PayloadError::new(offset, "token value is not UTF-8"))
+    /// A token value as text.
+    pub(crate) fn text(&self, value: &'a [u8], offset: usize) -> Result<&'a str, PayloadError> {
+        utf8(value).ok_or_else(|| PayloadError::new(offset, "token value is not UTF-8"))
     }
+}
+
+/// `value` as text, if it is UTF-8.
+pub(crate) fn utf8(value: &[u8]) -> Option<&str> {
+    std::str::from_utf8(value).ok()
 }
 
 /// Parses a decimal token value (digits only, as 4.3 writes them).
@@ -221,16 +286,32 @@ pub(crate) fn number<T: TryFrom<u64>>(
 /// The `processname:P groupname:G pid:N [channel:C]` line of log and communication
 /// payloads.
 #[derive(Debug)]
-pub(crate) struct OutputTokens {
-    pub(crate) process_name: Text,
-    pub(crate) group_name: Text,
+pub(crate) struct OutputTokens<'a> {
+    pub(crate) process_name: &'a str,
+    pub(crate) group_name: &'a str,
     pub(crate) pid: u32,
     pub(crate) channel: Option<Channel>,
 }
 
-impl OutputTokens {
-    pub(crate) fn decode(head: &Bytes) -> Result<OutputTokens, PayloadError> {
-        if let Some(t) = Self::decode_canonical(head) {
+impl<'a> OutputTokens<'a> {
+    /// Splits a log or communication payload into its tokens, its token line and its body
+    /// ([EV-PAY-body]).
+    #[inline]
+    pub(crate) fn split(
+        payload: &'a [u8],
+    ) -> Result<(OutputTokens<'a>, &'a [u8], &'a [u8]), PayloadError> {
+        // Fast path: 4.3's layout, whose token line ends where its last value does, so the
+        // body is found without searching for the newline.
+        if let Some((tokens, Some(body))) = Self::decode_canonical(payload) {
+            let head = &payload[..payload.len() - body.len() - 1];
+            return Ok((tokens, head, body));
+        }
+        let (head, body) = split_body(payload)?;
+        Ok((Self::decode(head)?, head, body))
+    }
+
+    pub(crate) fn decode(head: &'a [u8]) -> Result<OutputTokens<'a>, PayloadError> {
+        if let Some((t, None)) = Self::decode_canonical(head) {
             return Ok(t);
         }
         let line = TokenLine::new(head);
@@ -263,31 +344,39 @@ impl OutputTokens {
             channel,
         })
     }
-}
 
-/// Writes `processname:P groupname:G pid:N`.
-impl OutputTokens {
-    /// `processname:P groupname:G pid:N[ channel:C]`, in the order 4.3 writes it; `None` for
-    /// anything else (the any-order loop then decides, with its precise errors).
-    fn decode_canonical(head: &Bytes) -> Option<OutputTokens> {
-        let (pname, rest) = canonical(head, b"processname:")?;
+    /// `processname:P groupname:G pid:N[ channel:C]`, in the order 4.3 writes it, then the
+    /// end of `text` (`None`) or a newline and what follows it; `None` for anything else (the
+    /// any-order loop then decides, with its precise errors).
+    #[allow(clippy::type_complexity)]
+    fn decode_canonical(text: &'a [u8]) -> Option<(OutputTokens<'a>, Option<&'a [u8]>)> {
+        let (pname, rest) = canonical(text, b"processname:")?;
         let (gname, rest) = canonical(rest, b" groupname:")?;
-        let (pid, rest) = canonical(rest, b" pid:")?;
-        let channel = match rest {
-            b"" => None,
-            b" channel:stdout" => Some(Channel::Stdout),
-            b" channel:stderr" => Some(Channel::Stderr),
+        let rest = rest.strip_prefix(b" pid:")?;
+        let (pid, rest) = rest.split_at(rest.iter().take_while(|b| b.is_ascii_digit()).count());
+        let (channel, rest) = if let Some(rest) = rest.strip_prefix(b" channel:stdout") {
+            (Some(Channel::Stdout), rest)
+        } else if let Some(rest) = rest.strip_prefix(b" channel:stderr") {
+            (Some(Channel::Stderr), rest)
+        } else {
+            (None, rest)
+        };
+        let body = match rest {
+            [] => None,
+            [b'\n', body @ ..] => Some(body),
             _ => return None,
         };
-        Some(OutputTokens {
-            process_name: Text::from_sub(head, pname)?,
-            group_name: Text::from_sub(head, gname)?,
+        let tokens = OutputTokens {
+            process_name: utf8(pname)?,
+            group_name: utf8(gname)?,
             pid: number("pid", pid, 0).ok()?,
             channel,
-        })
+        };
+        Some((tokens, body))
     }
 }
 
+/// Writes `processname:P groupname:G pid:N`.
 pub(crate) fn encode_process_tokens(dst: &mut BytesMut, pname: &Text, gname: &Text, pid: u32) {
     dst.put_slice(b"processname:");
     dst.put_slice(pname.as_bytes());
@@ -298,7 +387,7 @@ pub(crate) fn encode_process_tokens(dst: &mut BytesMut, pname: &Text, gname: &Te
 }
 
 /// A required token that was absent.
-pub(crate) fn missing(line: &Bytes, key: &str) -> PayloadError {
+pub(crate) fn missing(line: &[u8], key: &str) -> PayloadError {
     PayloadError::new(line.len(), format!("missing {key} token"))
 }
 
@@ -344,16 +433,13 @@ mod tests {
 
     #[test]
     fn output_tokens_fast_and_general_paths_agree() {
-        let decode = |s: &'static str| OutputTokens::decode(&Bytes::from_static(s.as_bytes()));
+        let decode = |s: &'static str| OutputTokens::decode(s.as_bytes());
         let canonical =
             decode("processname:web_03 groupname:web pid:48213 channel:stderr").expect("canonical");
         let reordered = decode("channel:stderr  pid:48213 groupname:web processname:web_03")
             .expect("any order");
         for t in [&canonical, &reordered] {
-            assert_eq!(
-                (t.process_name.as_str(), t.group_name.as_str()),
-                ("web_03", "web")
-            );
+            assert_eq!((t.process_name, t.group_name), ("web_03", "web"));
             assert_eq!((t.pid, t.channel), (48_213, Some(Channel::Stderr)));
         }
         assert_eq!(

@@ -5,8 +5,8 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{encode_process_tokens, missing, output_bytes, split_body, OutputTokens, PayloadError};
-use crate::text::Text;
+use super::{encode_process_tokens, missing, output_bytes, OutputTokens, PayloadError};
+use crate::text::{sub_bytes, Text};
 
 /// A child output channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,18 +60,6 @@ impl ProcessLogPayload {
         String::from_utf8_lossy(&self.data)
     }
 
-    pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
-        let (head, data) = split_body(payload)?;
-        let t = OutputTokens::decode(&head)?;
-        Ok(ProcessLogPayload {
-            process_name: t.process_name,
-            group_name: t.group_name,
-            pid: t.pid,
-            channel: t.channel.ok_or_else(|| missing(&head, "channel"))?,
-            data,
-        })
-    }
-
     pub(crate) fn encode(&self, dst: &mut BytesMut) {
         dst.reserve(48 + self.process_name.len() + self.group_name.len() + self.data.len());
         encode_process_tokens(dst, &self.process_name, &self.group_name, self.pid);
@@ -79,5 +67,48 @@ impl ProcessLogPayload {
         dst.put_slice(self.channel.as_str().as_bytes());
         dst.put_u8(b'\n');
         dst.put_slice(&self.data);
+    }
+}
+
+/// A [`ProcessLogPayload`] borrowed from its frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessLogView<'a> {
+    /// The process name.
+    pub process_name: &'a str,
+    /// The group name.
+    pub group_name: &'a str,
+    /// The process id.
+    pub pid: u32,
+    /// Which channel the output came from.
+    pub channel: Channel,
+    /// The body as sent (see [`ProcessLogPayload::data`]).
+    pub data: &'a [u8],
+}
+
+impl<'a> ProcessLogView<'a> {
+    pub(crate) fn decode(payload: &'a [u8]) -> Result<Self, PayloadError> {
+        let (t, head, data) = OutputTokens::split(payload)?;
+        Ok(ProcessLogView {
+            process_name: t.process_name,
+            group_name: t.group_name,
+            pid: t.pid,
+            channel: t.channel.ok_or_else(|| missing(head, "channel"))?,
+            data,
+        })
+    }
+
+    /// The owned payload (copies what it borrows).
+    pub fn to_payload(self) -> ProcessLogPayload {
+        self.to_owned_in(None)
+    }
+
+    pub(crate) fn to_owned_in(self, parent: Option<&Bytes>) -> ProcessLogPayload {
+        ProcessLogPayload {
+            process_name: Text::from_str_in(parent, self.process_name),
+            group_name: Text::from_str_in(parent, self.group_name),
+            pid: self.pid,
+            channel: self.channel,
+            data: sub_bytes(parent, self.data),
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{missing, number, PayloadError, TokenLine};
+use super::{missing, number, utf8, PayloadError, TokenLine};
 use crate::header::put_decimal;
 use crate::state::ProcessState;
 use crate::text::Text;
@@ -56,7 +56,51 @@ impl ProcessStatePayload {
         }
     }
 
-    pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
+    pub(crate) fn encode(&self, dst: &mut BytesMut) {
+        dst.reserve(64 + self.process_name.len() + self.group_name.len());
+        dst.put_slice(b"processname:");
+        dst.put_slice(self.process_name.as_bytes());
+        dst.put_slice(b" groupname:");
+        dst.put_slice(self.group_name.as_bytes());
+        dst.put_slice(b" from_state:");
+        dst.put_slice(self.from_state.as_str().as_bytes());
+        if let Some(expected) = self.expected {
+            dst.put_slice(if expected {
+                b" expected:1"
+            } else {
+                b" expected:0"
+            });
+        }
+        if let Some(tries) = self.tries {
+            dst.put_slice(b" tries:");
+            put_decimal(dst, u64::from(tries));
+        }
+        if let Some(pid) = self.pid {
+            dst.put_slice(b" pid:");
+            put_decimal(dst, u64::from(pid));
+        }
+    }
+}
+
+/// A [`ProcessStatePayload`] borrowed from its frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessStateView<'a> {
+    /// The process name.
+    pub process_name: &'a str,
+    /// The group name ([EV-PAY-names]).
+    pub group_name: &'a str,
+    /// The state before the change ([EV-PAY-from]).
+    pub from_state: ProcessState,
+    /// EXITED only: whether the exit status was in `exitcodes` ([EV-PAY-expected]).
+    pub expected: Option<bool>,
+    /// STARTING and BACKOFF only: the backoff count ([EV-PAY-tries]).
+    pub tries: Option<u32>,
+    /// RUNNING, STOPPING, EXITED and STOPPED only: the pid ([EV-PAY-pid]).
+    pub pid: Option<u32>,
+}
+
+impl<'a> ProcessStateView<'a> {
+    pub(crate) fn decode(payload: &'a [u8]) -> Result<Self, PayloadError> {
         if let Some(p) = Self::decode_canonical(payload) {
             return Ok(p);
         }
@@ -86,7 +130,7 @@ impl ProcessStatePayload {
             }
             Ok(())
         })?;
-        Ok(ProcessStatePayload {
+        Ok(ProcessStateView {
             process_name: pname.ok_or_else(|| missing(payload, "processname"))?,
             group_name: gname.ok_or_else(|| missing(payload, "groupname"))?,
             from_state: from.ok_or_else(|| missing(payload, "from_state"))?,
@@ -98,7 +142,7 @@ impl ProcessStatePayload {
 
     /// 4.3's exact layout, parsed in one pass; `None` sends the caller to the general parser
     /// (which also produces the precise error).
-    fn decode_canonical(payload: &Bytes) -> Option<Self> {
+    fn decode_canonical(payload: &'a [u8]) -> Option<Self> {
         let (pname, rest) = canonical(payload, b"processname:")?;
         let (gname, rest) = canonical(rest, b" groupname:")?;
         let (from, mut rest) = canonical(rest, b" from_state:")?;
@@ -125,9 +169,9 @@ impl ProcessStatePayload {
         if !rest.is_empty() {
             return None;
         }
-        Some(ProcessStatePayload {
-            process_name: Text::from_sub(payload, pname)?,
-            group_name: Text::from_sub(payload, gname)?,
+        Some(ProcessStateView {
+            process_name: utf8(pname)?,
+            group_name: utf8(gname)?,
             from_state,
             expected,
             tries,
@@ -135,28 +179,19 @@ impl ProcessStatePayload {
         })
     }
 
-    pub(crate) fn encode(&self, dst: &mut BytesMut) {
-        dst.reserve(64 + self.process_name.len() + self.group_name.len());
-        dst.put_slice(b"processname:");
-        dst.put_slice(self.process_name.as_bytes());
-        dst.put_slice(b" groupname:");
-        dst.put_slice(self.group_name.as_bytes());
-        dst.put_slice(b" from_state:");
-        dst.put_slice(self.from_state.as_str().as_bytes());
-        if let Some(expected) = self.expected {
-            dst.put_slice(if expected {
-                b" expected:1"
-            } else {
-                b" expected:0"
-            });
-        }
-        if let Some(tries) = self.tries {
-            dst.put_slice(b" tries:");
-            put_decimal(dst, u64::from(tries));
-        }
-        if let Some(pid) = self.pid {
-            dst.put_slice(b" pid:");
-            put_decimal(dst, u64::from(pid));
+    /// The owned payload (copies what it borrows).
+    pub fn to_payload(self) -> ProcessStatePayload {
+        self.to_owned_in(None)
+    }
+
+    pub(crate) fn to_owned_in(self, parent: Option<&Bytes>) -> ProcessStatePayload {
+        ProcessStatePayload {
+            process_name: Text::from_str_in(parent, self.process_name),
+            group_name: Text::from_str_in(parent, self.group_name),
+            from_state: self.from_state,
+            expected: self.expected,
+            tries: self.tries,
+            pid: self.pid,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `TICK_5` / `TICK_60` / `TICK_3600` payloads ([EV-PAY-TICK]).
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
 use super::{missing, number, PayloadError, TokenLine};
 use crate::header::put_decimal;
@@ -13,7 +13,7 @@ pub struct TickPayload {
 }
 
 impl TickPayload {
-    pub(crate) fn decode(payload: &Bytes) -> Result<Self, PayloadError> {
+    pub(crate) fn decode(payload: &[u8]) -> Result<Self, PayloadError> {
         let line = TokenLine::new(payload);
         let mut when = None;
         line.each(|key, value, offset| {
