@@ -48,6 +48,7 @@ pub struct EventView<'a> {
 
 impl<'a> EventView<'a> {
     /// Decodes the payload according to the header's event type, borrowing from the frame.
+    #[inline]
     pub fn payload(&self) -> Result<PayloadView<'a>, PayloadError> {
         PayloadView::decode(self.header.event_type, self.payload)
     }
@@ -316,8 +317,10 @@ impl EventDecoder {
             },
             // Usually the header repeats the previous one's names: parsed where it lies, with
             // no separate search for its end.
-            None => match self.headers.parse_repeat(buf) {
-                Some((header, nl)) if nl <= max_line && buf.get(nl) == Some(&b'\n') => (nl, header),
+            None => match self.headers.repeat(buf) {
+                Some(repeat) if repeat.nl <= max_line && buf.get(repeat.nl) == Some(&b'\n') => {
+                    (repeat.nl, self.headers.view(buf, repeat))
+                }
                 _ => {
                     let found = memchr::memchr(b'\n', &buf[self.searched..]);
                     let Some(nl) = found.map(|i| i + self.searched) else {

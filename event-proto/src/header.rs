@@ -131,7 +131,8 @@ fn utf8(value: &[u8]) -> Result<&str, HeaderError> {
 
 /// The parts of the previous canonical header that the next one from the same daemon and pool
 /// usually repeats byte for byte, so a decoder can parse it by comparing prefixes instead of
-/// tokenizing. Gives exactly what [`HeaderView::parse`] gives.
+/// tokenizing. Gives exactly what [`HeaderView::parse`] gives; the repeated names are lent
+/// from here (checked UTF-8 when remembered) rather than checked again in every line.
 #[derive(Debug, Default)]
 pub(crate) struct HeaderCache {
     /// Whether the fields below describe a header.
@@ -141,19 +142,36 @@ pub(crate) struct HeaderCache {
     parts: Vec<u8>,
     /// Where the first and second parts end in `parts`.
     ends: [usize; 2],
-    /// Byte lengths of the `ver`, `server`, `pool` and `eventname` values.
-    lens: [usize; 4],
-    /// The registry type of the remembered event name.
+    ver: String,
+    server: String,
+    pool: String,
+    event_name: String,
+    /// The registry type of `event_name`.
     event_type: Option<EventType>,
+}
+
+/// What a line shares with the remembered header, and the values that differ: made by
+/// [`HeaderCache::repeat`], turned into a view by [`HeaderCache::view`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Repeat {
+    serial: u64,
+    poolserial: u64,
+    /// Where a different (UTF-8) event name lies in the line; `None`: the remembered one.
+    name: Option<(usize, usize)>,
+    event_type: Option<EventType>,
+    len: usize,
+    len_unit: LenUnit,
+    /// Where the line ends: its `\n`, or the end of the input.
+    pub(crate) nl: usize,
 }
 
 impl HeaderCache {
     /// Parses `line` as [`HeaderView::parse`] does, reusing what it shares with the previous
     /// one.
     #[inline]
-    pub(crate) fn parse<'a>(&mut self, line: &'a [u8]) -> Result<HeaderView<'a>, HeaderError> {
-        match self.parse_repeat(line) {
-            Some((header, nl)) if nl == line.len() => Ok(header),
+    pub(crate) fn parse<'a>(&'a mut self, line: &'a [u8]) -> Result<HeaderView<'a>, HeaderError> {
+        match self.repeat(line) {
+            Some(repeat) if repeat.nl == line.len() => Ok(self.view(line, repeat)),
             _ => self.parse_new(line),
         }
     }
@@ -165,15 +183,37 @@ impl HeaderCache {
         Ok(header)
     }
 
-    /// The header line at the start of `buf` and where it ends (its `\n`, or the end of
-    /// `buf`), if it repeats the remembered parts; `None` sends the caller to the general
-    /// parser.
+    /// The view of a line [`repeat`](Self::repeat) matched.
     #[inline]
-    pub(crate) fn parse_repeat<'a>(&self, buf: &'a [u8]) -> Option<(HeaderView<'a>, usize)> {
+    pub(crate) fn view<'a>(&'a self, line: &'a [u8], repeat: Repeat) -> HeaderView<'a> {
+        let event_name = match repeat.name {
+            None => &self.event_name,
+            // Checked by `repeat`.
+            Some((at, end)) => line
+                .get(at..end)
+                .and_then(|name| std::str::from_utf8(name).ok())
+                .unwrap_or_default(),
+        };
+        HeaderView {
+            ver: &self.ver,
+            server: &self.server,
+            serial: repeat.serial,
+            pool: &self.pool,
+            poolserial: repeat.poolserial,
+            event_name,
+            event_type: repeat.event_type,
+            len: repeat.len,
+            len_unit: repeat.len_unit,
+        }
+    }
+
+    /// Whether the header line at the start of `buf` repeats the remembered parts (its end is
+    /// its `\n` or the end of `buf`); `None` sends the caller to the general parser.
+    #[inline(always)]
+    pub(crate) fn repeat(&self, buf: &[u8]) -> Option<Repeat> {
         if !self.primed {
             return None;
         }
-        let [ver_len, server_len, pool_len, name_len] = self.lens;
         let (head, middle, name_part) = (
             self.parts.get(..self.ends[0])?,
             self.parts.get(self.ends[0]..self.ends[1])?,
@@ -181,19 +221,16 @@ impl HeaderCache {
         );
         let rest = buf.strip_prefix(head)?;
         let (serial, rest) = leading_decimal(rest)?;
-        let pool_at = buf.len() - rest.len() + b" pool:".len();
         let rest = rest.strip_prefix(middle)?;
         let (poolserial, rest) = leading_decimal(rest)?;
-        let name_at = buf.len() - rest.len() + b" eventname:".len();
-        let (name_end, event_type, rest) = match rest.strip_prefix(name_part) {
-            Some(after) => (name_at + name_len, self.event_type, after),
+        let (name, event_type, rest) = match rest.strip_prefix(name_part) {
+            Some(after) => (None, self.event_type, after),
             None => {
+                let at = buf.len() - rest.len() + b" eventname:".len();
                 let (name, rest) = canonical(rest, b" eventname:")?;
                 let rest = rest.strip_prefix(b" len:")?;
-                let event_type = std::str::from_utf8(name)
-                    .ok()
-                    .and_then(EventType::from_wire_name);
-                (name_at + name.len(), event_type, rest)
+                let event_type = EventType::from_wire_name(std::str::from_utf8(name).ok()?);
+                (Some((at, at + name.len())), event_type, rest)
             }
         };
         let (len, rest) = leading_decimal(rest)?;
@@ -207,31 +244,27 @@ impl HeaderCache {
         if !matches!(buf.get(nl), None | Some(b'\n')) {
             return None;
         }
-        // One UTF-8 check for the whole line; the values are slices of it.
-        let line = std::str::from_utf8(buf.get(..nl)?).ok()?;
-        let server_at = 4 + ver_len + b" server:".len();
-        let event_name = line.get(name_at..name_end)?;
-        Some((
-            HeaderView {
-                ver: line.get(4..4 + ver_len)?,
-                server: line.get(server_at..server_at + server_len)?,
-                serial,
-                pool: line.get(pool_at..pool_at + pool_len)?,
-                poolserial,
-                event_name,
-                event_type,
-                len: usize::try_from(len).ok()?,
-                len_unit,
-            },
+        Some(Repeat {
+            serial,
+            poolserial,
+            name,
+            event_type,
+            len: usize::try_from(len).ok()?,
+            len_unit,
             nl,
-        ))
+        })
     }
 
     /// Keeps the repeatable parts of `line` if it is canonical.
     fn remember(&mut self, line: &[u8], header: &HeaderView<'_>) {
-        let Some(([ver, server, _, pool, _, name, _], _)) = canonical_values(line) else {
+        // Only a line the canonical path parsed: then `header` holds exactly these values
+        // (a repeated token after them would have won in `header`).
+        let Some(([ver, server, _, pool, _, name, _], rest)) = canonical_values(line) else {
             return;
         };
+        if trailing_len_unit(rest).is_none() {
+            return;
+        }
         self.parts.clear();
         for part in [&b"ver:"[..], ver, b" server:", server, b" serial:"] {
             self.parts.extend_from_slice(part);
@@ -244,7 +277,15 @@ impl HeaderCache {
         for part in [&b" eventname:"[..], name, b" len:"] {
             self.parts.extend_from_slice(part);
         }
-        self.lens = [ver.len(), server.len(), pool.len(), name.len()];
+        for (kept, value) in [
+            (&mut self.ver, header.ver),
+            (&mut self.server, header.server),
+            (&mut self.pool, header.pool),
+            (&mut self.event_name, header.event_name),
+        ] {
+            kept.clear();
+            kept.push_str(value);
+        }
         self.event_type = header.event_type;
         self.primed = true;
     }
@@ -548,6 +589,9 @@ mod tests {
             "ver:3.0 server:supervisor serial:15 pool:q poolserial:9 eventname:TICK_60 len:15",
             "ver:3.0 server:other serial:16 pool:q poolserial:10 eventname:TICK_60 len:15",
             "ver:3.0 server:other serial:017 pool:q poolserial:11 eventname:TICK_60 len:0015",
+            "ver:3.0 server:other serial:18 pool:q poolserial:12 eventname:TICK_60 len:15 ver:2.0",
+            "ver:3.0 server:other serial:19 pool:q poolserial:13 eventname:TICK_60 len:15",
+            "ver:3.0 server:other serial:20 pool:q poolserial:14 eventname:TICK_5 len:15",
         ];
         let mut cache = HeaderCache::default();
         for line in lines {

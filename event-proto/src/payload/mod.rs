@@ -73,6 +73,7 @@ pub enum PayloadView<'a> {
 impl<'a> PayloadView<'a> {
     /// Decodes the payload of an event of type `event_type` (`None`: a name this version does
     /// not know, giving [`PayloadView::Raw`]). Same rules and errors as [`Payload::decode`].
+    #[inline]
     pub fn decode(
         event_type: Option<EventType>,
         payload: &'a [u8],
@@ -349,6 +350,7 @@ impl<'a> OutputTokens<'a> {
     /// end of `text` (`None`) or a newline and what follows it; `None` for anything else (the
     /// any-order loop then decides, with its precise errors).
     #[allow(clippy::type_complexity)]
+    #[inline]
     fn decode_canonical(text: &'a [u8]) -> Option<(OutputTokens<'a>, Option<&'a [u8]>)> {
         let (pname, rest) = canonical(text, b"processname:")?;
         let (gname, rest) = canonical(rest, b" groupname:")?;

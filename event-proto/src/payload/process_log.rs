@@ -86,6 +86,7 @@ pub struct ProcessLogView<'a> {
 }
 
 impl<'a> ProcessLogView<'a> {
+    #[inline]
     pub(crate) fn decode(payload: &'a [u8]) -> Result<Self, PayloadError> {
         let (t, head, data) = OutputTokens::split(payload)?;
         Ok(ProcessLogView {
