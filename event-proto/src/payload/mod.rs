@@ -275,12 +275,19 @@ pub(crate) fn number<T: TryFrom<u64>>(
             format!("{key} must be a decimal number"),
         ));
     }
-    value
-        .iter()
-        .try_fold(0u64, |n, &d| {
+    // Up to 19 digits cannot overflow a u64, so they are summed without a check per digit.
+    let n = if value.len() <= 19 {
+        Some(
+            value
+                .iter()
+                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')),
+        )
+    } else {
+        value.iter().try_fold(0u64, |n, &d| {
             n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
         })
-        .and_then(|n| T::try_from(n).ok())
+    };
+    n.and_then(|n| T::try_from(n).ok())
         .ok_or_else(|| PayloadError::new(offset, format!("{key} is out of range")))
 }
 
