@@ -416,7 +416,7 @@ fn scan_chars(
     // Fast path: the rest is ASCII, one byte per character.
     let want = len - *units_seen;
     if let Some(rest) = buf.get(*scanned..*scanned + want) {
-        if rest.is_ascii() {
+        if crate::limits::all_ascii(rest) {
             *scanned += want;
             *units_seen = len;
             return Some(*scanned);

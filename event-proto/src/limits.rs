@@ -33,10 +33,25 @@ impl LenUnit {
 
 /// Counts UTF-8 code points (every byte that is not a continuation byte `0b10xx_xxxx`).
 pub(crate) fn count_chars(payload: &[u8]) -> usize {
-    if payload.is_ascii() {
+    if all_ascii(payload) {
         return payload.len();
     }
     payload.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+/// Whether every byte is ASCII: `<[u8]>::is_ascii`, but OR-ing 64-byte blocks, which the
+/// compiler turns into vector code that runs several times faster over a log chunk.
+#[inline]
+pub(crate) fn all_ascii(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(64);
+    // Lane-wise across blocks (kept in vector registers), reduced once at the end.
+    let mut lanes = [0u8; 64];
+    for block in &mut blocks {
+        for (lane, &b) in lanes.iter_mut().zip(block) {
+            *lane |= b;
+        }
+    }
+    lanes.iter().fold(0, |acc, &b| acc | b) < 0x80 && blocks.remainder().is_ascii()
 }
 
 /// Upper bounds on what a decoder buffers before it gives up with an error.
@@ -63,5 +78,29 @@ impl Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_ascii_is_is_ascii_at_every_length_and_position() {
+        let text = vec![b'a'; 300];
+        for len in 0..text.len() {
+            assert!(all_ascii(&text[..len]));
+            for at in [0, len / 2, len.saturating_sub(1)] {
+                if at < len {
+                    let mut bytes = text[..len].to_vec();
+                    bytes[at] = 0x80 | (at as u8);
+                    assert!(!all_ascii(&bytes), "len {len}, high byte at {at}");
+                    assert_eq!(
+                        count_chars(&bytes),
+                        bytes.iter().filter(|&&b| b & 0xc0 != 0x80).count()
+                    );
+                }
+            }
+        }
     }
 }
