@@ -33,6 +33,7 @@
 //! | [`EventType`], [`EventMask`] | — | the registry of 4.3's event types and subscription matching with the hierarchy |
 //! | [`Header`], [`payload`] | both | the header line and one typed payload per event family, decode and byte-exact encode |
 //! | [`EventDecoder`] | daemon → listener | cuts stdin into [`Envelope`]s: header line, then `len` units |
+//! | [`EventDecoder::next_view`], [`EventView`], [`HeaderView`], [`payload::PayloadView`] | daemon → listener | the same decode borrowed from the decoder's buffer: no allocation, no copy, no reference count |
 //! | [`encode_envelope`] | daemon → listener | writes header + payload |
 //! | [`ListenerProtocol`] | listener → daemon | `READY\n` and `RESULT <n>\n<body>` as the daemon reads them, with the ACKNOWLEDGED / READY / BUSY / UNKNOWN states |
 //! | [`encode_ready`], [`encode_result`] | listener → daemon | what a listener writes |
@@ -66,15 +67,15 @@ pub mod xmlrpc;
 
 pub use envelope::{
     encode_envelope, encode_ready, encode_result, DecodeError, DecodeErrorKind, Envelope,
-    EnvelopeFields, EventDecoder,
+    EnvelopeFields, EventDecoder, EventView,
 };
 pub use event_type::{EventMask, EventName, EventType, UnknownEventType};
-pub use header::{Header, HeaderError, PROTOCOL_VERSION};
+pub use header::{Header, HeaderError, HeaderView, PROTOCOL_VERSION};
 pub use limits::{LenUnit, Limits};
 pub use listener_protocol::{
     ListenerOutput, ListenerProtocol, ListenerResult, ListenerState, ProtocolError,
     ProtocolErrorKind,
 };
-pub use payload::{Payload, PayloadError};
+pub use payload::{Payload, PayloadError, PayloadView};
 pub use state::{ProcessState, UnknownStateName};
 pub use text::Text;

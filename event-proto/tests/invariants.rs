@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use bytes::{Bytes, BytesMut};
+use event_proto::payload::PayloadView;
 use event_proto::{
     pyfmt, DecodeError, Envelope, EventDecoder, EventName, EventType, Limits, ListenerOutput,
     ListenerProtocol, Payload,
@@ -132,7 +133,10 @@ pub fn check_event_stream(data: &[u8]) {
 
 /// A payload that decodes re-encodes to bytes that decode to the same value.
 pub fn check_payload(name: &EventName, payload: Bytes) {
-    if let Ok(p) = Payload::decode(name, payload) {
+    let borrowed = PayloadView::decode(name.event_type(), &payload).map(PayloadView::to_payload);
+    let owned = Payload::decode(name, payload);
+    assert_eq!(borrowed, owned, "borrowed and owned payload decodes differ");
+    if let Ok(p) = owned {
         let again = Payload::decode(name, p.to_bytes()).expect("re-encoded payload decodes");
         assert_eq!(again, p);
     }

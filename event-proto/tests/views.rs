@@ -84,3 +84,38 @@ fn a_bad_header_stops_views_like_envelopes() {
     dec.push(b"more");
     assert_eq!(dec.buffered(), 0, "a failed decoder holds nothing");
 }
+
+#[test]
+fn a_too_long_payload_is_reported_at_its_header() {
+    let limits = event_proto::Limits {
+        max_payload_len: 16,
+        ..event_proto::Limits::DEFAULT
+    };
+    let first = wire(1, LenUnit::Bytes);
+    for use_views in [false, true] {
+        let mut dec = EventDecoder::with_limits(limits);
+        let tick = b"ver:3.0 server:s serial:1 pool:p poolserial:1 eventname:TICK_5 len:15\nwhen:1795468685";
+        dec.push(tick);
+        dec.push(&first);
+        let taken = if use_views {
+            dec.next_view().map(|v| v.map(|v| v.header.serial))
+        } else {
+            dec.next().map(|e| e.map(|e| e.header.serial))
+        };
+        assert_eq!(taken, Ok(Some(1)));
+        let err = if use_views {
+            dec.next_view().map(|_| ()).expect_err("len 68 > 16")
+        } else {
+            dec.next().map(|_| ()).expect_err("len 68 > 16")
+        };
+        assert_eq!(err.kind, DecodeErrorKind::PayloadTooLong(16));
+        assert_eq!(
+            err.offset,
+            tick.len() as u64,
+            "the offending header's stream offset"
+        );
+        assert!(err
+            .bytes
+            .starts_with(b"ver:3.0 server:supervisor serial:1 "));
+    }
+}
