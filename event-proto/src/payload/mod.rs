@@ -375,9 +375,11 @@ impl<'a> OutputTokens<'a> {
             [b'\n', body @ ..] => Some(body),
             _ => return None,
         };
+        // Both names checked in one call: the span from one to the other.
+        let names = utf8(text.get(12..12 + pname.len() + 11 + gname.len())?)?;
         let tokens = OutputTokens {
-            process_name: utf8(pname)?,
-            group_name: utf8(gname)?,
+            process_name: names.get(..pname.len())?,
+            group_name: names.get(pname.len() + 11..)?,
             pid: number("pid", pid, 0).ok()?,
             channel,
         };
