@@ -238,6 +238,15 @@ fn ev_pay_text_undecodable_output() {
         data: body,
     };
     assert_eq!(&expected.output()[..], &raw[..]);
+    let view = event_proto::PayloadView::decode(Some(EventType::ProcessLogStdout), &payload);
+    let Ok(event_proto::PayloadView::ProcessLog(view)) = view else {
+        panic!("a log view: {view:?}");
+    };
+    assert_eq!(
+        &view.output()[..],
+        &raw[..],
+        "the view undoes the rewriting too"
+    );
     kat(
         EventType::ProcessLogStdout,
         &payload,

@@ -8,6 +8,7 @@ mod process_state;
 mod remote_communication;
 mod tick;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -429,6 +430,13 @@ fn undecodable_body(raw: &[u8]) -> Bytes {
     Bytes::from(s)
 }
 
+/// [`output_bytes`] for a borrowed body: borrowed unless 4.3 rewrote it as `Undecodable:`.
+pub fn output_slice(body: &[u8]) -> Cow<'_, [u8]> {
+    body.strip_prefix(UNDECODABLE_PREFIX.as_bytes())
+        .and_then(pyfmt::parse_bytes_literal)
+        .map_or(Cow::Borrowed(body), Cow::Owned)
+}
+
 /// Recovers the child's raw output from a body made by [`output_body`].
 pub fn output_bytes(body: &Bytes) -> Bytes {
     body.strip_prefix(UNDECODABLE_PREFIX.as_bytes())
@@ -483,6 +491,8 @@ mod tests {
             &br"Undecodable: b'after\ncaf\xc3\xa9 \xc3\xbcber\nbad \xff\xfe bytes\n'"[..]
         );
         assert_eq!(&output_bytes(&body)[..], &raw[..]);
+        assert_eq!(&output_slice(&body)[..], &raw[..]);
+        assert!(matches!(output_slice(b"plain"), Cow::Borrowed(b"plain")));
         assert_eq!(&output_bytes(&Bytes::from_static(b"plain"))[..], b"plain");
     }
 }

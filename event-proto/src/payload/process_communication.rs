@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{encode_process_tokens, output_bytes, OutputTokens, PayloadError};
+use super::{encode_process_tokens, output_bytes, output_slice, OutputTokens, PayloadError};
 use crate::text::{sub_bytes, Text};
 
 /// `processname:P groupname:G pid:N\n<data>`.
@@ -62,6 +62,17 @@ impl<'a> ProcessCommunicationView<'a> {
             pid: t.pid,
             data,
         })
+    }
+
+    /// The child's raw output bytes (undoing 4.3's `Undecodable:` rewriting; borrowed unless
+    /// it did).
+    pub fn output(&self) -> Cow<'a, [u8]> {
+        output_slice(self.data)
+    }
+
+    /// The body as text, lossily decoded.
+    pub fn text(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.data)
     }
 
     /// The owned payload (copies what it borrows).

@@ -5,7 +5,9 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{encode_process_tokens, missing, output_bytes, OutputTokens, PayloadError};
+use super::{
+    encode_process_tokens, missing, output_bytes, output_slice, OutputTokens, PayloadError,
+};
 use crate::text::{sub_bytes, Text};
 
 /// A child output channel.
@@ -96,6 +98,17 @@ impl<'a> ProcessLogView<'a> {
             channel: t.channel.ok_or_else(|| missing(head, "channel"))?,
             data,
         })
+    }
+
+    /// The child's raw output bytes (undoing 4.3's `Undecodable:` rewriting; borrowed unless
+    /// it did).
+    pub fn output(&self) -> Cow<'a, [u8]> {
+        output_slice(self.data)
+    }
+
+    /// The body as text, lossily decoded.
+    pub fn text(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.data)
     }
 
     /// The owned payload (copies what it borrows).

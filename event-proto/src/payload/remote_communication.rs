@@ -51,6 +51,11 @@ impl<'a> RemoteCommunicationView<'a> {
         Ok(RemoteCommunicationView { kind, data })
     }
 
+    /// The data as text, lossily decoded.
+    pub fn text(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.data)
+    }
+
     /// The owned payload (copies what it borrows).
     pub fn to_payload(self) -> RemoteCommunicationPayload {
         self.to_owned_in(None)
