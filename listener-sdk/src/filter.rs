@@ -2,7 +2,7 @@
 //! calling the handler (supervisord's `events=` is coarse: a listener for one program still
 //! receives every program's events).
 
-use event_proto::{EventMask, EventType};
+use event_proto::{EventMask, EventType, EventView};
 
 use crate::Event;
 
@@ -44,23 +44,38 @@ impl Filter {
 
     /// Whether the handler should see `event`.
     pub fn accepts(&self, event: &Event) -> bool {
-        if !self.types.is_empty() && !event.event_type().is_some_and(|t| self.types.matches(t)) {
+        self.accepts_parts(event.event_type(), || {
+            (event.process_name(), event.group_name())
+        })
+    }
+
+    /// [`accepts`](Self::accepts) for a borrowed event (the payload is only decoded when a
+    /// process or group is selected).
+    pub fn accepts_view(&self, event: &EventView<'_>) -> bool {
+        self.accepts_parts(event.header.event_type, || {
+            let payload = event.payload().ok();
+            (
+                payload.and_then(|p| p.process_name()),
+                payload.and_then(|p| p.group_name()),
+            )
+        })
+    }
+
+    fn accepts_parts<'n>(
+        &self,
+        event_type: Option<EventType>,
+        names: impl FnOnce() -> (Option<&'n str>, Option<&'n str>),
+    ) -> bool {
+        if !self.types.is_empty() && !event_type.is_some_and(|t| self.types.matches(t)) {
             return false;
         }
-        if !self.names.is_empty()
-            && !event
-                .process_name()
-                .is_some_and(|n| self.names.iter().any(|x| x == n))
-        {
-            return false;
+        if self.names.is_empty() && self.groups.is_empty() {
+            return true;
         }
-        if !self.groups.is_empty()
-            && !event
-                .group_name()
-                .is_some_and(|g| self.groups.iter().any(|x| x == g))
-        {
-            return false;
-        }
-        true
+        let (process, group) = names();
+        let listed = |list: &[String], name: Option<&str>| {
+            list.is_empty() || name.is_some_and(|n| list.iter().any(|x| x == n))
+        };
+        listed(&self.names, process) && listed(&self.groups, group)
     }
 }

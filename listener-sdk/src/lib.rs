@@ -50,6 +50,7 @@
 //! | piece | what it is for |
 //! |---|---|
 //! | [`Listener`] | the blocking runtime (stdin/stdout, or any `Read`/`Write`) |
+//! | [`Listener::run_views`] | the same, each event lent as it lies in the input buffer: no allocation or copy per event |
 //! | `AsyncListener` | the tokio runtime (feature `tokio`): the same loop with an async handler |
 //! | [`Listener::run_buffered`], [`BoundedQueue`] | acknowledge at once, handle on a worker thread, drop the oldest when full |
 //! | [`Batcher`] | collect and flush on a size or on `TICK_60` |

@@ -20,8 +20,8 @@ use event_proto::payload::{
 };
 use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
 use event_proto::{
-    encode_envelope, EnvelopeFields, EventType, LenUnit, ListenerOutput, ListenerProtocol,
-    ListenerResult, Payload, ProcessState, Text,
+    encode_envelope, EnvelopeFields, EventType, EventView, LenUnit, ListenerOutput,
+    ListenerProtocol, ListenerResult, Payload, ProcessState, Text,
 };
 
 use crate::{Event, Listener, RunSummary, Verdict};
@@ -296,6 +296,19 @@ impl Harness {
         let mut output = Vec::new();
         let summary = Listener::with_io(&input[..], &mut output)
             .run_verdicts(handler)
+            .unwrap_or_default();
+        (Transcript::from_output(&output), summary)
+    }
+
+    /// Runs `handler` through [`Listener::run_views`] over in-memory pipes.
+    pub fn run_view_handler<H>(&self, events: &[TestEvent], handler: H) -> (Transcript, RunSummary)
+    where
+        H: FnMut(&EventView<'_>) -> Verdict,
+    {
+        let input = self.script(events);
+        let mut output = Vec::new();
+        let summary = Listener::with_io(&input[..], &mut output)
+            .run_views(handler)
             .unwrap_or_default();
         (Transcript::from_output(&output), summary)
     }

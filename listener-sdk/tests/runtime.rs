@@ -124,6 +124,58 @@ fn errors_answer_fail_and_the_filter_skips() {
 }
 
 #[test]
+fn borrowed_runs_see_what_owned_runs_see_and_answer_the_same() {
+    let mut events = sample();
+    events.push(TestEvent::log(Channel::Stderr, "db", "db", b"not web\n"));
+    events.push(TestEvent::process_state(ProcessState::Running, "web", "web").pid(43));
+    let filter = || {
+        Filter::new()
+            .event(EventType::ProcessState)
+            .event(EventType::ProcessLog)
+            .process("web")
+    };
+    for unit in [LenUnit::Chars, LenUnit::Bytes] {
+        let input = script(&events, unit);
+        let (mut owned, mut out_owned) = (Vec::new(), Vec::new());
+        let owned_summary = Listener::with_io(&input[..], &mut out_owned)
+            .filter(filter())
+            .run_verdicts(|e| {
+                owned.push((e.serial(), e.payload().clone()));
+                if e.is(EventType::ProcessLog) {
+                    Verdict::Fail
+                } else {
+                    Verdict::Ok
+                }
+            })
+            .expect("clean end");
+        for n in [1, 7, 1 << 16] {
+            let (mut borrowed, mut out) = (Vec::new(), Vec::new());
+            let summary = Listener::with_io(Trickle { data: &input, n }, &mut out)
+                .filter(filter())
+                .run_views(|e| {
+                    let payload = e.payload().expect("valid payload").to_payload();
+                    borrowed.push((e.header.serial, payload));
+                    if e.header
+                        .event_type
+                        .is_some_and(|t| t.is_a(EventType::ProcessLog))
+                    {
+                        Verdict::Fail
+                    } else {
+                        Verdict::Ok
+                    }
+                })
+                .expect("clean end");
+            assert_eq!(borrowed, owned, "chunk {n}, {unit:?}");
+            assert_eq!(summary, owned_summary);
+            assert_eq!(out, out_owned, "the same answers");
+        }
+        assert_eq!(owned.len(), 3, "the filter kept web's state and log events");
+        assert_eq!((owned_summary.ok, owned_summary.failed), (2, 1));
+        assert_eq!(owned_summary.skipped, 4);
+    }
+}
+
+#[test]
 fn input_ending_inside_an_event_is_an_error_not_a_hang() {
     let input = script(&sample()[..2], LenUnit::Chars);
     let cut = &input[..input.len() - 3];

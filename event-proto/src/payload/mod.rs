@@ -125,6 +125,27 @@ impl<'a> PayloadView<'a> {
         })
     }
 
+    /// `processname:` of process state, log and communication events.
+    pub fn process_name(&self) -> Option<&'a str> {
+        match self {
+            PayloadView::ProcessState(p) => Some(p.process_name),
+            PayloadView::ProcessLog(p) => Some(p.process_name),
+            PayloadView::ProcessCommunication(p) => Some(p.process_name),
+            _ => None,
+        }
+    }
+
+    /// `groupname:` of process events and PROCESS_GROUP_ADDED/REMOVED.
+    pub fn group_name(&self) -> Option<&'a str> {
+        match self {
+            PayloadView::ProcessState(p) => Some(p.group_name),
+            PayloadView::ProcessLog(p) => Some(p.group_name),
+            PayloadView::ProcessCommunication(p) => Some(p.group_name),
+            PayloadView::ProcessGroup(p) => Some(p.group_name),
+            _ => None,
+        }
+    }
+
     /// The owned payload (copies what it borrows).
     pub fn to_payload(self) -> Payload {
         self.to_owned_in(None)
