@@ -208,10 +208,53 @@ fn bench_result_tokens(c: &mut Criterion) {
     g.finish();
 }
 
+/// The SDK's blocking runtime over an in-memory script of 4 KiB log events (bytes mode),
+/// answers written to a reused buffer: per event, owned `Event`s (`run_verdicts`) against
+/// lent views (`run_views`).
+fn bench_sdk_runtime(c: &mut Criterion) {
+    const EVENTS: usize = 256;
+    let one = wire(EventType::ProcessLogStdout, &log_payload(), LenUnit::Bytes);
+    let script: Vec<u8> = one
+        .iter()
+        .copied()
+        .cycle()
+        .take(one.len() * EVENTS)
+        .collect();
+    let mut g = c.benchmark_group("sdk_runtime_4k_log");
+    g.throughput(Throughput::Elements(EVENTS as u64));
+    let mut out = Vec::with_capacity(EVENTS * 32);
+    g.bench_function("run_verdicts_owned_events", |b| {
+        b.iter(|| {
+            out.clear();
+            let summary = listener_sdk::Listener::with_io(&script[..], &mut out)
+                .run_verdicts(|e| {
+                    black_box(e.payload());
+                    listener_sdk::Verdict::Ok
+                })
+                .expect("clean end");
+            assert_eq!(summary.received, EVENTS as u64);
+        });
+    });
+    g.bench_function("run_views_lent_events", |b| {
+        b.iter(|| {
+            out.clear();
+            let summary = listener_sdk::Listener::with_io(&script[..], &mut out)
+                .run_views(|e| {
+                    black_box(e.payload().ok());
+                    listener_sdk::Verdict::Ok
+                })
+                .expect("clean end");
+            assert_eq!(summary.received, EVENTS as u64);
+        });
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     bench_process_state,
     bench_process_log,
-    bench_result_tokens
+    bench_result_tokens,
+    bench_sdk_runtime
 );
 criterion_main!(benches);
