@@ -24,7 +24,7 @@ use event_proto::{
     ListenerProtocol, ListenerResult, Payload, ProcessState, Text,
 };
 
-use crate::{Event, Listener, RunSummary, Verdict};
+use crate::{Event, Listener, RunError, RunSummary, Verdict};
 
 /// One scripted event: a type and its payload, encoded as supervisord would send it.
 #[derive(Debug, Clone)]
@@ -292,12 +292,7 @@ impl Harness {
     where
         H: FnMut(&Event) -> Verdict,
     {
-        let input = self.script(events);
-        let mut output = Vec::new();
-        let summary = Listener::with_io(&input[..], &mut output)
-            .run_verdicts(handler)
-            .unwrap_or_default();
-        (Transcript::from_output(&output), summary)
+        self.in_memory(events, |listener| listener.run_verdicts(handler))
     }
 
     /// Runs `handler` through [`Listener::run_views`] over in-memory pipes.
@@ -305,11 +300,18 @@ impl Harness {
     where
         H: FnMut(&EventView<'_>) -> Verdict,
     {
+        self.in_memory(events, |listener| listener.run_views(handler))
+    }
+
+    /// Runs `run` on a listener reading the scripted events and answering into memory.
+    fn in_memory(
+        &self,
+        events: &[TestEvent],
+        run: impl FnOnce(Listener<&[u8], &mut Vec<u8>>) -> Result<RunSummary, RunError>,
+    ) -> (Transcript, RunSummary) {
         let input = self.script(events);
         let mut output = Vec::new();
-        let summary = Listener::with_io(&input[..], &mut output)
-            .run_views(handler)
-            .unwrap_or_default();
+        let summary = run(Listener::with_io(&input[..], &mut output)).unwrap_or_default();
         (Transcript::from_output(&output), summary)
     }
 
