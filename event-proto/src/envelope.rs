@@ -26,7 +26,7 @@ pub struct Envelope {
 impl Envelope {
     /// Decodes the payload according to the header's event name.
     pub fn payload(&self) -> Result<Payload, PayloadError> {
-        Payload::decode(&self.header.event_name, self.payload.clone())
+        Payload::decode_shared(&self.header.event_name, &self.payload)
     }
 
     /// Writes header and payload back out.

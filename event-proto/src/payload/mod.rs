@@ -175,8 +175,16 @@ impl Payload {
     /// Decodes the payload of an event named `name`. Unknown names give [`Payload::Raw`].
     /// Names and data share `payload`'s memory (see [`PayloadView`] for a borrowed decode).
     pub fn decode(name: &EventName, payload: Bytes) -> Result<Payload, PayloadError> {
-        PayloadView::decode(name.event_type(), &payload)
-            .map(|view| view.to_owned_in(Some(&payload)))
+        Payload::decode_shared(name, &payload)
+    }
+
+    /// [`Payload::decode`] without taking a reference count on `payload` unless the result
+    /// keeps a slice of it.
+    pub(crate) fn decode_shared(
+        name: &EventName,
+        payload: &Bytes,
+    ) -> Result<Payload, PayloadError> {
+        PayloadView::decode(name.event_type(), payload).map(|view| view.to_owned_in(Some(payload)))
     }
 
     /// Writes the payload bytes exactly as supervisor 4.3 does.
