@@ -272,7 +272,7 @@ impl EventDecoder {
     /// assert!(dec.next_view()?.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn next_view(&mut self) -> Result<Option<EventView<'_>>, DecodeError> {
         Ok(self.frame()?.map(|(view, _)| view))
     }
@@ -288,7 +288,7 @@ impl EventDecoder {
 
     /// Frames the next event: a view of it and the length of its frame (header line and
     /// payload), which is marked consumed.
-    #[inline]
+    #[inline(always)]
     fn frame(&mut self) -> Result<Option<(EventView<'_>, usize)>, DecodeError> {
         self.release();
         let parked = match self.stage {
