@@ -127,14 +127,22 @@ fn a_second_daemon_on_a_busy_socket_fails_before_detaching() {
             .expect("second supervisord runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{program:?}: {stderr}");
-        assert!(
-            stderr.starts_with(
+        let mut lines = stderr.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
                 "Error: Another program is already listening on a port that one of our HTTP \
                  servers is configured to use.  Shut this program down first before starting \
                  supervisord."
             ),
             "{program:?}: {stderr}"
         );
+        let help = lines.next().unwrap_or_default();
+        assert!(
+            help.starts_with("For help, use ") && help.ends_with(" -h"),
+            "{program:?}: {stderr}"
+        );
+        assert_eq!(lines.next(), None, "{program:?}: {stderr}");
         assert_eq!(
             recorded().trim(),
             first.pid().to_string(),

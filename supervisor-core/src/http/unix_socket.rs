@@ -33,10 +33,9 @@ pub enum BindError {
 impl std::fmt::Display for BindError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            BindError::InUse(p) => write!(
-                f,
-                "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord. ({})",
-                p.display()
+            // 4.3's words exactly ([PROC-SUPD-startup]); the path stays in the variant.
+            BindError::InUse(_) => f.write_str(
+                "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.",
             ),
             BindError::Io(p, e) => write!(f, "cannot bind unix socket {}: {e}", p.display()),
         }
