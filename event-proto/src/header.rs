@@ -352,7 +352,8 @@ impl<'a> HeaderBuilder<'a> {
     }
 }
 
-/// A parsed header line that borrows its text from the line: what
+/// A parsed header line whose text is borrowed (from the line, or for a header that repeats
+/// the previous one's names, from the decoder that checked them): what
 /// [`EventDecoder::next_view`](crate::EventDecoder::next_view) gives, with no allocation
 /// and no reference count. [`HeaderView::to_header`] makes the owned [`Header`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
