@@ -51,16 +51,16 @@ impl EventBus {
     /// Emits an event into `pools`: every pool subscribed to its type buffers it, and the first
     /// such pool causes a serial to be assigned; an event no pool wants consumes no serial
     /// ([EV-SERIAL-lazy]). Pools dispatch right away. Returns the event if some pool took it.
-    pub fn emit(
+    pub fn emit<'a>(
         &mut self,
         event_type: EventType,
         payload: &Payload,
-        pools: &mut [Pool],
+        pools: impl IntoIterator<Item = &'a mut Pool>,
         out: &mut Vec<(usize, PoolAction)>,
     ) -> Option<SharedEvent> {
         let mut shared: Option<SharedEvent> = None;
         let mut actions = Vec::new();
-        for (p, pool) in pools.iter_mut().enumerate() {
+        for (p, pool) in pools.into_iter().enumerate() {
             if !pool.events().matches(event_type) {
                 continue;
             }

@@ -7,7 +7,7 @@ use event_proto::payload::ProcessGroupPayload;
 use event_proto::xmlrpc::Value;
 use event_proto::{EventMask, EventType, Payload, Text};
 
-use super::{sort_key, Slot, Supervisor};
+use super::state::{sort_key, PoolSlot, Slot, Supervisor};
 use crate::daemon::model::{ChannelModel, DaemonModel, ProgramModel};
 use crate::log_level::LogLevel;
 use crate::pool::{Pool, PoolSettings};
@@ -81,7 +81,7 @@ impl Supervisor {
             .1
             .first()
             .and_then(|&i| self.procs[i].listener)
-            .map(|(k, _)| self.pools[k].settings().clone());
+            .map(|(k, _)| self.pools[k].pool.settings().clone());
         config
     }
 
@@ -160,17 +160,19 @@ impl Supervisor {
             .and_then(|k| self.config.pools.get(k).cloned())
             .map(|settings| {
                 let names = programs.iter().map(|p| p.params.name.clone()).collect();
-                self.pools.push(Pool::new(settings, names));
-                self.pool_members.push(Vec::new());
-                self.pool_live.push(true);
+                self.pools.push(PoolSlot {
+                    pool: Pool::new(settings, names),
+                    members: Vec::new(),
+                    live: true,
+                });
                 self.pools.len() - 1
             });
         let mut members = Vec::with_capacity(programs.len());
         for mut p in programs {
             let i = self.procs.len();
             let listener = pool.map(|k| {
-                self.pool_members[k].push(i);
-                (k, self.pool_members[k].len() - 1)
+                self.pools[k].members.push(i);
+                (k, self.pools[k].members.len() - 1)
             });
             p.pool = pool;
             self.procs.push(Slot::new(p, listener));
@@ -225,9 +227,9 @@ impl Supervisor {
             slot.stderr_log = None;
         }
         if let Some((k, _)) = members.first().and_then(|&i| self.procs[i].listener) {
-            let settings = self.pools[k].settings().clone();
-            let c = *self.pools[k].counters();
-            let queued = self.pools[k].queued();
+            let settings = self.pools[k].pool.settings().clone();
+            let c = *self.pools[k].pool.counters();
+            let queued = self.pools[k].pool.queued();
             self.line(
                 LogLevel::Info,
                 format!(
@@ -239,9 +241,11 @@ impl Supervisor {
                 events: EventMask::empty(),
                 ..settings
             };
-            self.pools[k] = Pool::new(inert, Vec::new());
-            self.pool_members[k].clear();
-            self.pool_live[k] = false;
+            self.pools[k] = PoolSlot {
+                pool: Pool::new(inert, Vec::new()),
+                members: Vec::new(),
+                live: false,
+            };
         }
         let in_use: Vec<_> = self
             .live()

@@ -12,7 +12,7 @@ use event_proto::{EventType, Payload, ProcessState, Text};
 use tokio::sync::oneshot;
 
 use super::methods::{find, METHODS};
-use super::{Phase, Supervisor};
+use super::state::{Phase, Supervisor};
 use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
 use crate::process::Now;
@@ -468,11 +468,8 @@ impl Supervisor {
                 }
             }
             "supervisor.getPoolCounters" => Ok(Value::Array(
-                self.pools
-                    .iter()
-                    .zip(&self.pool_live)
-                    .filter(|(_, live)| **live)
-                    .map(|(pool, _)| {
+                self.live_pools()
+                    .map(|pool| {
                         let c = pool.counters();
                         Value::structure([
                             ("name", Value::from(pool.name())),

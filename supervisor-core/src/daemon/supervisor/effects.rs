@@ -1,0 +1,302 @@
+//! The task's effects: what the process machines ask for (spawn, kill, events) and what child
+//! output asks for (log writes, syslog, events) is carried out here.
+
+use std::sync::Arc;
+
+use event_proto::payload::{Channel, ProcessStatePayload};
+use event_proto::{EventType, Payload, ProcessState, Text};
+use nix::errno::Errno;
+use nix::sys::signal::{kill, Signal as NixSignal};
+use nix::unistd::Pid;
+
+use super::state::Supervisor;
+use crate::daemon::model::ChannelModel;
+use crate::daemon::pipes::spawn_reader;
+use crate::daemon::spawn::{child_environment, spawn, SpawnRequest};
+use crate::log_level::LogLevel;
+use crate::output::dispatcher::{ChannelSettings, OutputAction, OutputDispatcher};
+use crate::output::rotating::RotatingLog;
+use crate::process::{Action, Now};
+
+impl Supervisor {
+    /// Binds every fcgi group's socket; a failure is logged and the group's processes will
+    /// fail to spawn with a clear spawnerr.
+    pub(super) fn bind_fcgi_sockets(&mut self) {
+        let specs: Vec<_> = self
+            .procs
+            .iter()
+            .filter_map(|s| s.model.fcgi_socket.clone())
+            .collect();
+        for spec in specs {
+            if self.fcgi_sockets.contains_key(&spec) {
+                continue;
+            }
+            match crate::daemon::fcgi::bind_socket(&spec) {
+                Ok(fd) => {
+                    self.fcgi_sockets.insert(spec, Arc::new(fd));
+                }
+                Err(e) => self.line(
+                    LogLevel::Critical,
+                    format!("cannot create fcgi socket {spec:?}: {e}"),
+                ),
+            }
+        }
+    }
+
+    /// Carries out what a process machine asked for.
+    pub(super) fn apply(&mut self, i: usize, actions: Vec<Action>, now: Now) {
+        for action in actions {
+            match action {
+                Action::Log(l) => self.log.log(&l),
+                Action::Spawn => self.do_spawn(i, now),
+                Action::Kill { pid, group, signal } => self.do_kill(i, pid, group, signal, now),
+                Action::Event(change) => {
+                    let slot = &self.procs[i];
+                    let payload = ProcessStatePayload::transition(
+                        Text::from(slot.model.params.name.as_str()),
+                        Text::from(slot.model.params.group.as_str()),
+                        change.from,
+                        change.to,
+                        change.tries,
+                        change.pid,
+                        change.expected,
+                    );
+                    if let Some((k, m)) = slot.listener {
+                        self.with_pool(k, |pool, out| {
+                            pool.listener_running(m, change.to == ProcessState::Running, out)
+                        });
+                    }
+                    self.emit(
+                        EventType::process_state(change.to),
+                        &Payload::ProcessState(payload),
+                    );
+                    self.resolve_pending();
+                    if change.to == ProcessState::Stopped && self.procs[i].restart_when_stopped {
+                        self.procs[i].restart_when_stopped = false;
+                        let mut out = Vec::new();
+                        let _ = self.procs[i].machine.start(now, &mut out);
+                        self.apply(i, out, now);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn do_spawn(&mut self, i: usize, now: Now) {
+        let slot = &self.procs[i];
+        let params = &slot.model.params;
+        let env = child_environment(
+            std::env::vars(),
+            &params.name,
+            &params.group,
+            slot.model
+                .server_url
+                .as_deref()
+                .or(self.model.server_url.as_deref()),
+            &self.model.environment,
+            &slot.model.environment,
+        );
+        let req = SpawnRequest {
+            argv: slot.model.argv.clone(),
+            env,
+            directory: slot.model.directory.clone(),
+            umask: slot.model.umask,
+            user: slot.model.user.clone(),
+            redirect_stderr: slot.model.redirect_stderr && slot.listener.is_none(),
+            stdin_socket: slot
+                .model
+                .fcgi_socket
+                .as_ref()
+                .and_then(|s| self.fcgi_sockets.get(s).cloned()),
+        };
+        if slot.model.fcgi_socket.is_some() && req.stdin_socket.is_none() {
+            let mut out = Vec::new();
+            let name = params.name.clone();
+            self.procs[i].machine.spawn_failed(
+                &format!("the fcgi socket of '{name}' could not be created"),
+                now,
+                &mut out,
+            );
+            self.apply(i, out, now);
+            return;
+        }
+        // The log files open before the fork, as 4.3 makes its dispatchers: one that cannot
+        // be opened is a spawn error ([PROC-SPAWN-errors-parent]).
+        let logs = open_log(&slot.model.stdout, slot.listener.is_none())
+            .and_then(|out| Ok((out, open_log(&slot.model.stderr, true)?)));
+        let (stdout_log, stderr_log) = match logs {
+            Ok(logs) => logs,
+            Err(e) => {
+                let name = &params.name;
+                let message = match e.raw_os_error() {
+                    Some(code) if code == nix::libc::EMFILE => {
+                        format!("too many open files to spawn '{name}'")
+                    }
+                    Some(code) => format!(
+                        "unknown error making dispatchers for '{name}': {:?}",
+                        nix::errno::Errno::from_raw(code)
+                    ),
+                    None => format!("unknown error making dispatchers for '{name}': {e}"),
+                };
+                let mut out = Vec::new();
+                self.procs[i].machine.spawn_failed(&message, now, &mut out);
+                self.apply(i, out, now);
+                return;
+            }
+        };
+        let mut out = Vec::new();
+        match spawn(&req, &params.name) {
+            Err(e) => {
+                self.procs[i].machine.spawn_failed(&e.0, now, &mut out);
+            }
+            Ok(child) => {
+                let pid = child.pid;
+                let slot = &mut self.procs[i];
+                slot.generation += 1;
+                slot.stdout_closed_at = None;
+                let generation = slot.generation;
+                self.by_pid.insert(pid, i);
+                let to_main = self.log.enabled(LogLevel::Debug);
+                let settings = |model: &ChannelModel, channel| ChannelSettings {
+                    process_name: Text::from(slot.model.params.name.as_str()),
+                    group_name: Text::from(slot.model.params.group.as_str()),
+                    channel,
+                    strip_ansi: slot.model.strip_ansi,
+                    events_enabled: model.events_enabled,
+                    capture_maxbytes: model.capture_maxbytes,
+                    to_main_log: to_main,
+                };
+                // A listener's stdout is the protocol channel: no dispatcher, no log.
+                slot.stdout = slot.listener.is_none().then(|| {
+                    OutputDispatcher::new(settings(&slot.model.stdout, Channel::Stdout), pid)
+                });
+                slot.stderr = Some(OutputDispatcher::new(
+                    settings(&slot.model.stderr, Channel::Stderr),
+                    pid,
+                ));
+                slot.stdout_log = stdout_log;
+                slot.stderr_log = stderr_log;
+                let _ = spawn_reader(
+                    child.stdout,
+                    (i, Channel::Stdout, generation),
+                    self.pipe_tx.clone(),
+                );
+                if let Some(err) = child.stderr {
+                    let _ =
+                        spawn_reader(err, (i, Channel::Stderr, generation), self.pipe_tx.clone());
+                }
+                slot.stdin = None;
+                slot.stdin_fd = child.stdin;
+                if let Some((k, m)) = slot.listener {
+                    self.pools[k].pool.listener_spawned(m);
+                }
+                self.procs[i].machine.spawned(pid, now, &mut out);
+            }
+        }
+        self.apply(i, out, now);
+    }
+
+    pub(super) fn do_kill(
+        &mut self,
+        i: usize,
+        pid: u32,
+        group: bool,
+        signal: crate::signal::Signal,
+        now: Now,
+    ) {
+        let target = if group { -(pid as i32) } else { pid as i32 };
+        let sig = NixSignal::try_from(signal.number()).ok();
+        let result = match sig {
+            Some(s) => kill(Pid::from_raw(target), s),
+            None => kill(Pid::from_raw(target), None),
+        };
+        match result {
+            Ok(()) => {}
+            Err(Errno::ESRCH) => {
+                let name = self.procs[i].model.params.name.clone();
+                self.line(
+                    LogLevel::Debug,
+                    format!("unable to signal {name} (pid {pid}), it probably just exited on its own: [Errno 3] No such process"),
+                );
+            }
+            Err(e) => {
+                let mut out = Vec::new();
+                self.procs[i]
+                    .machine
+                    .signal_failed(&e.to_string(), &mut out);
+                self.apply(i, out, now);
+            }
+        }
+    }
+
+    pub(super) fn apply_output(&mut self, i: usize, channel: Channel, actions: Vec<OutputAction>) {
+        for a in actions {
+            match a {
+                OutputAction::WriteLog(bytes) => {
+                    let slot = &mut self.procs[i];
+                    let to_syslog = match channel {
+                        Channel::Stdout => slot.model.stdout.syslog,
+                        Channel::Stderr => slot.model.stderr.syslog,
+                    };
+                    if to_syslog {
+                        // 4.3: `<process name> <line>` per line of the chunk.
+                        let prefix = format!("{} ", slot.model.params.name);
+                        self.syslog
+                            .send_lines(&prefix, &String::from_utf8_lossy(&bytes), "");
+                    }
+                    let slot = &mut self.procs[i];
+                    let log = match channel {
+                        Channel::Stdout => slot.stdout_log.as_mut(),
+                        Channel::Stderr => slot.stderr_log.as_mut(),
+                    };
+                    if let Some(log) = log {
+                        // A failure is reported once, and so is the recovery: a chatty child
+                        // writing into a full disk must not flood the main log.
+                        let was_failing = log.failing();
+                        let result = log.write(&bytes);
+                        let path = log.path().display().to_string();
+                        match result {
+                            Err(e) if !was_failing => self.line(
+                                LogLevel::Error,
+                                format!(
+                                    "cannot write {path}: {e} (output is lost until it can be \
+                                     written again)"
+                                ),
+                            ),
+                            Ok(()) if was_failing => {
+                                self.line(LogLevel::Info, format!("writing {path} again"))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                OutputAction::Log(l) => self.log.log(&l),
+                OutputAction::Event(t, payload) => self.emit(t, &payload),
+            }
+        }
+    }
+}
+
+/// The channel's log file, if it has one (and `wanted`).
+fn open_log(model: &ChannelModel, wanted: bool) -> std::io::Result<Option<RotatingLog>> {
+    match &model.logfile {
+        Some(path) if wanted => {
+            if model.auto {
+                // 4.3 makes AUTO names with mkstemp: the file starts out private (0600).
+                use std::os::unix::fs::OpenOptionsExt;
+                let created = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path);
+                match created {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            RotatingLog::open(path, model.maxbytes, model.backups).map(Some)
+        }
+        _ => Ok(None),
+    }
+}

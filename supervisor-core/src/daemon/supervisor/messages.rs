@@ -1,0 +1,41 @@
+//! The messages the supervisor task receives from outside, and why it ends.
+
+use event_proto::payload::Channel;
+use event_proto::ProcessState;
+use tokio::sync::oneshot;
+
+use crate::pool::PoolCounters;
+
+/// Identifies one pipe of one spawn of one process.
+pub(super) type PipeId = (usize, Channel, u64);
+
+/// Requests from outside the task (the RPC layer, tests).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Control {
+    /// Shut down, as on SIGTERM.
+    Shutdown,
+    /// Every process's (name, state, pid).
+    States(oneshot::Sender<Vec<(String, ProcessState, u32)>>),
+    /// Every pool's (name, counters).
+    PoolCounters(oneshot::Sender<Vec<(String, PoolCounters)>>),
+    /// The main log file and the identifier (for the web pages).
+    WebInfo(oneshot::Sender<(Option<std::path::PathBuf>, String)>),
+    /// An XML-RPC call, answered on `reply` (possibly much later, for calls that wait).
+    Rpc {
+        /// The decoded call.
+        call: event_proto::xmlrpc::MethodCall,
+        /// Where the response goes.
+        reply: oneshot::Sender<event_proto::xmlrpc::MethodResponse>,
+    },
+}
+
+/// Why the supervisor task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// SIGTERM/SIGINT/SIGQUIT or `supervisor.shutdown`: exit.
+    Shutdown,
+    /// SIGHUP or `supervisor.restart`: re-read the config and start again in the same
+    /// process ([PROC-SUPD-restart]).
+    Restart,
+}

@@ -1,0 +1,95 @@
+//! The HTTP routes of the control plane: XML-RPC requests become [`Control::Rpc`] messages
+//! for the supervisor task.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use super::messages::Control;
+
+/// for the supervisor task.
+#[derive(Debug, Clone)]
+pub struct RpcRoutes {
+    pub(super) control: mpsc::UnboundedSender<Control>,
+    heap_trim: Arc<crate::daemon::heap_trim::HeapTrim>,
+}
+
+impl RpcRoutes {
+    /// Routes that forward to the task behind `control`.
+    pub fn new(control: mpsc::UnboundedSender<Control>) -> RpcRoutes {
+        RpcRoutes {
+            control,
+            heap_trim: crate::daemon::heap_trim::HeapTrim::new(),
+        }
+    }
+}
+
+impl crate::http::Routes for RpcRoutes {
+    async fn rpc(&self, body: Bytes) -> crate::http::Reply {
+        use crate::http::Reply;
+        use event_proto::xmlrpc::MethodCall;
+        let Ok(call) = MethodCall::decode(&body) else {
+            return Reply::error(hyper::StatusCode::BAD_REQUEST);
+        };
+        let (reply, rx) = oneshot::channel();
+        if self.control.send(Control::Rpc { call, reply }).is_err() {
+            return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE);
+        }
+        match rx.await {
+            Ok(response) if is_large(&response) => {
+                // Encoding (and freeing) a response of hundreds of structs takes longer than
+                // building it: do it on the blocking pool so the event loop, and every other
+                // client, is not held up by it.
+                self.heap_trim.after_large_response();
+                match tokio::task::spawn_blocking(move || response.encode()).await {
+                    Ok(doc) => Reply::xml(doc),
+                    Err(_) => Reply::error(hyper::StatusCode::INTERNAL_SERVER_ERROR),
+                }
+            }
+            Ok(response) => Reply::xml(response.encode()),
+            Err(_) => Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE),
+        }
+    }
+    async fn get(&self, path: &str, query: &str) -> crate::http::Answer {
+        self.web(path, query).await
+    }
+}
+
+/// Whether `response` is big enough that encoding it off the event loop pays for the hand-off:
+/// `getAllProcessInfo` or `getAllConfigInfo` with many programs, a long `readLog` (about
+/// 64 KiB of XML and up).
+fn is_large(response: &event_proto::xmlrpc::MethodResponse) -> bool {
+    use event_proto::xmlrpc::{MethodResponse, Value};
+    match response {
+        MethodResponse::Value(Value::Array(items)) => items.len() >= 64,
+        MethodResponse::Value(Value::String(s)) => s.len() >= 64 << 10,
+        _ => false,
+    }
+}
+
+impl RpcRoutes {
+    /// One XML-RPC call, in process.
+    pub(super) async fn call(
+        &self,
+        method: &str,
+        params: Vec<event_proto::xmlrpc::Value>,
+    ) -> Result<event_proto::xmlrpc::Value, String> {
+        use event_proto::xmlrpc::{MethodCall, MethodResponse};
+        let (reply, rx) = oneshot::channel();
+        let call = MethodCall {
+            method: method.to_owned(),
+            params,
+        };
+        self.control
+            .send(Control::Rpc { call, reply })
+            .map_err(|_| "supervisord is shutting down".to_owned())?;
+        match tokio::time::timeout(Duration::from_secs(60), rx).await {
+            Ok(Ok(MethodResponse::Value(v))) => Ok(v),
+            Ok(Ok(MethodResponse::Fault { string, .. })) => Err(string),
+            Ok(Err(_)) => Err("supervisord is shutting down".to_owned()),
+            Err(_) => Err("timed out".to_owned()),
+        }
+    }
+}

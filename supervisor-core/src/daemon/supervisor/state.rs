@@ -1,0 +1,250 @@
+//! The supervisor task's state: one slot per process, one per pool, the groups in start
+//! order, and the shutdown phase. Only plain data and lookups live here; what the task does
+//! with them is in the sibling modules.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::messages::PipeId;
+use super::rpc;
+use crate::daemon::model::{DaemonModel, ProgramModel};
+use crate::daemon::pipes::{spawn_writer, PipeEvent, WriteFailed};
+use crate::events::tick::TickClock;
+use crate::events::EventBus;
+use crate::log_level::{LogLevel, LogLine};
+use crate::logging::MainLog;
+use crate::output::dispatcher::OutputDispatcher;
+use crate::output::rotating::RotatingLog;
+use crate::pool::Pool;
+use crate::process::Process;
+
+/// One process: its configuration, its machine, and the pipes and logs of its current spawn.
+pub(super) struct Slot {
+    pub(super) model: ProgramModel,
+    pub(super) machine: Process,
+    pub(super) generation: u64,
+    pub(super) stdin: Option<mpsc::UnboundedSender<Bytes>>,
+    /// The child's stdin before anything was written to it: the writer task is only started
+    /// on first use (a listener's first event, `sendProcessStdin`), so quiet programs cost
+    /// no task.
+    pub(super) stdin_fd: Option<std::process::ChildStdin>,
+    pub(super) stdout: Option<OutputDispatcher>,
+    pub(super) stderr: Option<OutputDispatcher>,
+    pub(super) stdout_log: Option<RotatingLog>,
+    pub(super) stderr_log: Option<RotatingLog>,
+    /// For a listener: (pool index, member index).
+    pub(super) listener: Option<(usize, usize)>,
+    /// Start again once stopped (a listener recovering from UNKNOWN).
+    pub(super) restart_when_stopped: bool,
+    /// When a listener's stdout reached EOF while its process was alive; if it is still
+    /// alive [`STDOUT_CLOSED_GRACE`] later it can never answer and is restarted.
+    pub(super) stdout_closed_at: Option<Instant>,
+    /// Its group was removed (`removeProcessGroup`): the slot is kept so indices stay
+    /// valid, but it is no longer part of the daemon.
+    pub(super) removed: bool,
+}
+
+impl Slot {
+    pub(super) fn new(model: ProgramModel, listener: Option<(usize, usize)>) -> Slot {
+        Slot {
+            machine: Process::new(model.params.clone()),
+            model,
+            generation: 0,
+            stdin: None,
+            stdin_fd: None,
+            stdout: None,
+            stderr: None,
+            stdout_log: None,
+            stderr_log: None,
+            listener,
+            restart_when_stopped: false,
+            stdout_closed_at: None,
+            removed: false,
+        }
+    }
+}
+
+/// One event-listener pool and the processes that are its listeners.
+pub(super) struct PoolSlot {
+    /// The pool's machine.
+    pub(super) pool: Pool,
+    /// The process index of each listener, by its member index in the pool.
+    pub(super) members: Vec<usize>,
+    /// `false` once its group is removed: the pool is then replaced by an inert one, and the
+    /// slot kept so that pool indices stay valid.
+    pub(super) live: bool,
+}
+
+/// Where the daemon is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    Running,
+    /// Stopping groups from the highest; the index of the group being stopped.
+    Stopping(usize),
+    Done,
+}
+
+/// The supervisor task's state.
+pub(super) struct Supervisor {
+    pub(super) model: DaemonModel,
+    /// The configuration as last read (at start or by `reloadConfig`): what
+    /// `addProcessGroup` and `getAllConfigInfo` use ([RPC-supervisor.reloadConfig]).
+    pub(super) config: DaemonModel,
+    pub(super) procs: Vec<Slot>,
+    /// Group names in ascending (priority, name) order, with their member indices.
+    pub(super) groups: Vec<(String, Vec<usize>)>,
+    /// One slot per pool, in the order of `model.pools`.
+    pub(super) pools: Vec<PoolSlot>,
+    pub(super) by_pid: HashMap<u32, usize>,
+    pub(super) bus: EventBus,
+    pub(super) ticks: TickClock,
+    pub(super) log: MainLog,
+    /// For `*_syslog=true` channels ([LOG-CHILD-syslog]); connects on first use.
+    pub(super) syslog: crate::logging::syslog::Syslog,
+    pub(super) phase: Phase,
+    pub(super) last_wait_log: Option<Instant>,
+    pub(super) pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
+    pub(super) fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
+    /// RPC replies waiting for processes to reach a state.
+    pub(super) pending: Vec<rpc::Pending>,
+    /// `supervisor.shutdown` was called.
+    pub(super) shutdown_requested: bool,
+    /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
+    pub(super) restart_requested: bool,
+    /// `[fcgi-program:x]` listening sockets, one per distinct socket ([CFG-FCGI-runtime]).
+    pub(super) fcgi_sockets: HashMap<crate::daemon::model::FcgiSocket, Arc<std::os::fd::OwnedFd>>,
+}
+
+/// How long a listener may live on after closing its stdout before it is treated as broken
+/// (a listener that exits closes its stdout first; its exit is usually reaped well within this).
+pub(super) const STDOUT_CLOSED_GRACE: Duration = Duration::from_secs(1);
+
+pub(super) fn sort_key(p: &ProgramModel) -> (i32, String, i32, String) {
+    (
+        p.group_priority,
+        p.params.group.clone(),
+        p.priority,
+        p.params.name.clone(),
+    )
+}
+
+impl Supervisor {
+    pub(super) fn new(
+        mut model: DaemonModel,
+        log: MainLog,
+        pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
+        fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
+    ) -> Supervisor {
+        model.programs.sort_by_key(sort_key);
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, p) in model.programs.iter().enumerate() {
+            match groups.last_mut() {
+                Some((g, members)) if *g == p.params.group => members.push(i),
+                _ => groups.push((p.params.group.clone(), vec![i])),
+            }
+        }
+        // The configuration as read stays whole (reloadConfig compares against it); the
+        // running copies of the programs move into their slots.
+        let config = model.clone();
+        let programs = std::mem::take(&mut model.programs);
+        let mut pool_members = vec![Vec::new(); model.pools.len()];
+        let mut procs = Vec::with_capacity(programs.len());
+        for (i, p) in programs.into_iter().enumerate() {
+            let listener = p.pool.filter(|&k| k < pool_members.len()).map(|k| {
+                pool_members[k].push(i);
+                (k, pool_members[k].len() - 1)
+            });
+            procs.push(Slot::new(p, listener));
+        }
+        let pools: Vec<PoolSlot> = model
+            .pools
+            .iter()
+            .zip(pool_members)
+            .map(|(settings, members)| {
+                let names = members
+                    .iter()
+                    .map(|&i| procs[i].model.params.name.clone())
+                    .collect();
+                PoolSlot {
+                    pool: Pool::new(settings.clone(), names),
+                    members,
+                    live: true,
+                }
+            })
+            .collect();
+        let now_secs = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Supervisor {
+            syslog: crate::logging::syslog::Syslog::new(),
+            config,
+            model,
+            procs,
+            groups,
+            pools,
+            by_pid: HashMap::new(),
+            bus: EventBus::new(),
+            ticks: TickClock::new(now_secs),
+            log,
+            phase: Phase::Running,
+            last_wait_log: None,
+            pipe_tx,
+            fail_tx,
+            pending: Vec::new(),
+            shutdown_requested: false,
+            restart_requested: false,
+            fcgi_sockets: HashMap::new(),
+        }
+    }
+
+    /// Every process of every active group, in start order (group priority, then process
+    /// priority).
+    pub(super) fn live(&self) -> Vec<usize> {
+        self.groups
+            .iter()
+            .flat_map(|(_, members)| members.iter().copied())
+            .collect()
+    }
+
+    /// Whether the configuration file still loads, checked before a restart so that a broken
+    /// file leaves the daemon running on the configuration it has (4.3 stops everything and
+    /// exits; see COMPATIBILITY.md). `Err` holds every problem, one per `; `.
+    pub(super) fn config_still_loads(&self) -> Result<(), String> {
+        let Some(source) = &self.model.source else {
+            return Ok(());
+        };
+        crate::config::load(&source.path, &source.overrides)
+            .map(|_| ())
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+    }
+
+    /// The writer of process `i`'s stdin, started on first use.
+    /// The pools of groups that are still part of the daemon.
+    pub(super) fn live_pools(&self) -> impl Iterator<Item = &Pool> {
+        self.pools.iter().filter(|s| s.live).map(|s| &s.pool)
+    }
+
+    pub(super) fn stdin(&mut self, i: usize) -> Option<&mpsc::UnboundedSender<Bytes>> {
+        let slot = &mut self.procs[i];
+        if slot.stdin.is_none() {
+            if let Some(fd) = slot.stdin_fd.take() {
+                slot.stdin = spawn_writer(fd, i, self.fail_tx.clone()).ok();
+            }
+        }
+        self.procs[i].stdin.as_ref()
+    }
+
+    pub(super) fn line(&mut self, level: LogLevel, message: impl Into<String>) {
+        self.log.log(&LogLine::new(level, message));
+    }
+}
