@@ -201,7 +201,7 @@ mod pipes {
     async fn writer_and_reader_tasks_round_trip_through_cat() {
         let s = spawn(&request("exec cat"), "cat").expect("spawn");
         let pid = s.pid;
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = mpsc::channel(4);
         let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
         let (ftx, mut failed) = mpsc::unbounded_channel();
         let stdin = spawn_writer(s.stdin.expect("a stdin pipe"), "in", ftx).expect("writer");
@@ -227,6 +227,53 @@ mod pipes {
         );
         waitpid(Pid::from_raw(pid as i32), None).expect("reap cat");
         assert!(failed.try_recv().is_err(), "no write failed");
+    }
+
+    /// Whether `pid` is blocked writing to a pipe (its wait channel, as the kernel reports it).
+    fn blocked_in_pipe_write(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/wchan"))
+            .is_ok_and(|w| w.contains("pipe_write"))
+    }
+
+    #[tokio::test]
+    async fn a_full_channel_stops_the_reader_so_the_child_blocks_and_nothing_is_lost() {
+        const TOTAL: usize = 4_000_000;
+        let s = spawn(&request(&format!("exec head -c {TOTAL} /dev/zero")), "fast").expect("spawn");
+        let pid = s.pid;
+        // Room for two chunks: 256 KiB at most, far less than the child wants to write.
+        let (tx, mut rx) = mpsc::channel(2);
+        let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !blocked_in_pipe_write(pid) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the child never blocked in write while nobody read the channel"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Blocked: the reader holds at most its two queued chunks and one in hand.
+        let mut got = 0;
+        let mut chunks = 0;
+        while let Ok(ev) = rx.try_recv() {
+            if let PipeEvent::Data(_, b) = ev {
+                got += b.len();
+                chunks += 1;
+            }
+        }
+        assert!(chunks <= 2, "{chunks} chunks queued past a bound of 2");
+        // Reading again lets the child finish, and every byte arrives.
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("data within 10 s")
+                .expect("reader alive");
+            match ev {
+                PipeEvent::Data(_, b) => got += b.len(),
+                PipeEvent::Closed(_) => break,
+            }
+        }
+        assert_eq!(got, TOTAL);
+        waitpid(Pid::from_raw(pid as i32), None).expect("reap head");
     }
 
     #[tokio::test]

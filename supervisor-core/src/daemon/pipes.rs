@@ -26,11 +26,18 @@ pub enum PipeEvent<Id> {
     Closed(Id),
 }
 
-/// Starts a task reading `pipe` until EOF, sending chunks to `tx`.
+/// How many chunks all reader tasks together may have sent and the supervisor task not yet
+/// handled. When it is reached, readers wait before reading again, so a child that writes
+/// faster than its output is handled blocks in `write`, as it does under 4.3, and the chunks
+/// in flight stay below `PIPE_CHANNEL_BOUND * READ_CHUNK` (16 MiB).
+pub const PIPE_CHANNEL_BOUND: usize = 128;
+
+/// Starts a task reading `pipe` until EOF, sending chunks to `tx`. While `tx` is full the
+/// task does not read, which is the backpressure on the child.
 pub fn spawn_reader<Id>(
     reader: PipeReader,
     id: Id,
-    tx: mpsc::UnboundedSender<PipeEvent<Id>>,
+    tx: mpsc::Sender<PipeEvent<Id>>,
 ) -> std::io::Result<tokio::task::JoinHandle<()>>
 where
     Id: Clone + Send + 'static,
@@ -50,13 +57,13 @@ where
                         size = (size * 2).min(READ_CHUNK);
                     }
                     let chunk = buf.split().freeze();
-                    if tx.send(PipeEvent::Data(id.clone(), chunk)).is_err() {
+                    if tx.send(PipeEvent::Data(id.clone(), chunk)).await.is_err() {
                         return;
                     }
                 }
             }
         }
-        let _ = tx.send(PipeEvent::Closed(id));
+        let _ = tx.send(PipeEvent::Closed(id)).await;
     }))
 }
 

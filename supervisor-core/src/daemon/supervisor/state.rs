@@ -107,7 +107,7 @@ pub(super) struct Supervisor {
     pub(super) syslog: crate::logging::syslog::Syslog,
     pub(super) phase: Phase,
     pub(super) last_wait_log: Option<Instant>,
-    pub(super) pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
+    pub(super) pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
     pub(super) fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
     /// RPC replies waiting for processes to reach a state.
     pub(super) pending: Vec<rpc::Pending>,
@@ -136,7 +136,7 @@ impl Supervisor {
     pub(super) fn new(
         mut model: DaemonModel,
         log: MainLog,
-        pipe_tx: mpsc::UnboundedSender<PipeEvent<PipeId>>,
+        pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
         fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
     ) -> Supervisor {
         model.programs.sort_by_key(sort_key);

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::messages::{Control, Ended, PipeId};
 use super::state::{Phase, Supervisor, STDOUT_CLOSED_GRACE};
 use crate::daemon::model::DaemonModel;
-use crate::daemon::pipes::{PipeEvent, WriteFailed};
+use crate::daemon::pipes::{PipeEvent, WriteFailed, PIPE_CHANNEL_BOUND};
 use crate::daemon::reaper::{spawn_reaper, Reaped};
 use crate::daemon::signals::{spawn_signal_listener, DaemonSignal};
 use crate::log_level::LogLevel;
@@ -43,7 +43,7 @@ pub async fn run_with(
     let _reaper = spawn_reaper(reap_tx)?;
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
     let _signals = spawn_signal_listener(sig_tx)?;
-    let (pipe_tx, mut pipe_rx) = mpsc::unbounded_channel();
+    let (pipe_tx, mut pipe_rx) = mpsc::channel(PIPE_CHANNEL_BOUND);
     let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
     let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx);
     sup.log.set_batching(true);
