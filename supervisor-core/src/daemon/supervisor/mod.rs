@@ -27,3 +27,6 @@ mod web_controller;
 pub use messages::{Control, Ended};
 pub use routes::RpcRoutes;
 pub use task_loop::{run, run_with};
+
+#[cfg(test)]
+mod tests;

@@ -20,7 +20,7 @@ use crate::logging::MainLog;
 use crate::output::dispatcher::OutputDispatcher;
 use crate::output::rotating::RotatingLog;
 use crate::pool::Pool;
-use crate::process::Process;
+use crate::process::{Now, Process};
 
 /// One process: its configuration, its machine, and the pipes and logs of its current spawn.
 pub(super) struct Slot {
@@ -138,6 +138,7 @@ impl Supervisor {
         log: MainLog,
         pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
         fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
+        now: Now,
     ) -> Supervisor {
         model.programs.sort_by_key(sort_key);
         let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
@@ -176,7 +177,8 @@ impl Supervisor {
                 }
             })
             .collect();
-        let now_secs = std::time::SystemTime::now()
+        let now_secs = now
+            .wall
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         Supervisor {

@@ -45,7 +45,7 @@ pub async fn run_with(
     let _signals = spawn_signal_listener(sig_tx)?;
     let (pipe_tx, mut pipe_rx) = mpsc::channel(PIPE_CHANNEL_BOUND);
     let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
-    let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx);
+    let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx, Now::current());
     sup.log.set_batching(true);
     sup.bind_fcgi_sockets();
     sup.startup(Now::current());
