@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{i, name_of, Ctl};
 
 impl Ctl {
+    /// `avail`: one line per configured process.
     pub(super) fn avail(&mut self, out: &mut dyn Write, args: &[&str]) {
         if !self.no_args(out, "avail", args) {
             return;

@@ -9,6 +9,7 @@ use crate::ctl::client::CallError;
 use crate::rpc::Fault;
 
 impl Ctl {
+    /// `clear <name>...|all`.
     pub(super) fn clear(&mut self, out: &mut dyn Write, args: &[&str]) {
         if args.is_empty() {
             outln!(out, "Error: clear requires a process name");

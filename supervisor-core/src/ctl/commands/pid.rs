@@ -9,6 +9,7 @@ use crate::ctl::client::CallError;
 use crate::rpc::Fault;
 
 impl Ctl {
+    /// `pid [<name>...|all]`: supervisord's pid, or each process's (0 when it is not running).
     pub(super) fn pid(&mut self, out: &mut dyn Write, args: &[&str]) {
         if !self.upcheck(out, false) {
             return;

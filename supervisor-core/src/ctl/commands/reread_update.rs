@@ -44,6 +44,7 @@ impl Ctl {
         }
     }
 
+    /// `reread`: what `reloadConfig` found added, changed and removed.
     pub(super) fn reread(&mut self, out: &mut dyn Write, args: &[&str]) {
         if !self.no_args(out, "reread", args) {
             return;
@@ -56,6 +57,7 @@ impl Ctl {
         }
     }
 
+    /// `add <group>...`.
     pub(super) fn add(&mut self, out: &mut dyn Write, args: &[&str]) {
         for g in args {
             match self.call("supervisor.addProcessGroup", vec![Value::from(*g)]) {
@@ -76,6 +78,7 @@ impl Ctl {
         }
     }
 
+    /// `remove <group>...`.
     pub(super) fn remove(&mut self, out: &mut dyn Write, args: &[&str]) {
         for g in args {
             match self.call("supervisor.removeProcessGroup", vec![Value::from(*g)]) {
@@ -93,6 +96,7 @@ impl Ctl {
         }
     }
 
+    /// `update [all|<group>...]`: removed groups stopped and removed, changed ones replaced, added ones added.
     pub(super) fn update(&mut self, out: &mut dyn Write, args: &[&str]) {
         let Some([added, changed, removed]) = self.reload_config(out) else {
             return;

@@ -7,6 +7,7 @@ use crate::ctl::client::CallError;
 use crate::rpc::Fault;
 
 impl Ctl {
+    /// `shutdown` or `reload` (`cmd`), asking first in the shell.
     pub(super) fn shutdown(&mut self, out: &mut dyn Write, cmd: &str, args: &[&str]) {
         if !self.no_args(out, cmd, args) {
             return;

@@ -9,6 +9,7 @@ use crate::ctl::client::CallError;
 use crate::rpc::Fault;
 
 impl Ctl {
+    /// `signal <signal> <name>|<group>:*|all...`.
     pub(super) fn signal(&mut self, out: &mut dyn Write, args: &[&str]) {
         if args.len() < 2 {
             outln!(

@@ -9,14 +9,17 @@ use crate::ctl::client::CallError;
 use crate::rpc::Fault;
 
 impl Ctl {
+    /// `start <name>|<group>:*|all...`.
     pub(super) fn start(&mut self, out: &mut dyn Write, args: &[&str]) {
         self.start_or_stop(out, args, true);
     }
 
+    /// `stop <name>|<group>:*|all...`.
     pub(super) fn stop(&mut self, out: &mut dyn Write, args: &[&str]) {
         self.start_or_stop(out, args, false);
     }
 
+    /// `restart`: `stop`, then `start`, of the same names.
     pub(super) fn restart(&mut self, out: &mut dyn Write, args: &[&str]) {
         if args.is_empty() {
             outln!(out, "Error: restart requires a process name");

@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{name_of, s, Ctl, STOPPED, UNREACHABLE};
 
 impl Ctl {
+    /// `status [--json] [<name>|<group>:*|all]...`.
     pub(super) fn status(&mut self, out: &mut dyn Write, args: &[&str]) {
         let json = args.contains(&"--json");
         let args: Vec<&str> = args.iter().copied().filter(|a| *a != "--json").collect();

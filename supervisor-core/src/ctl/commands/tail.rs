@@ -41,6 +41,7 @@ impl Ctl {
         }
     }
 
+    /// `tail [-f|-<bytes>] <name> [stdout|stderr]`.
     pub(super) fn tail(&mut self, out: &mut dyn Write, args: &[&str]) {
         let mut args = args.to_vec();
         let (follow, bytes) = match tail_flags(&mut args) {
@@ -103,6 +104,7 @@ impl Ctl {
         }
     }
 
+    /// `maintail [-f|-<bytes>]`.
     pub(super) fn maintail(&mut self, out: &mut dyn Write, args: &[&str]) {
         let mut args = args.to_vec();
         let (follow, bytes) = match tail_flags(&mut args) {

@@ -5,6 +5,7 @@ use std::io::Write;
 use super::Ctl;
 
 impl Ctl {
+    /// `version`: supervisord's version.
     pub(super) fn version(&mut self, out: &mut dyn Write, args: &[&str]) {
         if !self.no_args(out, "version", args) || !self.upcheck(out, false) {
             return;
