@@ -3,5 +3,6 @@
 
 pub mod capture;
 pub mod dispatcher;
+pub mod log_reader;
 pub mod rotating;
 pub mod strip_ansi;

@@ -9,7 +9,8 @@
 //! - `effects`: spawning, signalling, child-log writes and state events;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
-//! - `rpc`, `config_rpc`, `methods`: the XML-RPC handlers and the method table;
+//! - `rpc`, `waiting`, `config_rpc`, `methods`: the XML-RPC handlers (those that answer at
+//!   once, those that wait, configuration) and the method table;
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
 mod config_rpc;
@@ -22,6 +23,7 @@ mod rpc;
 mod shutdown;
 mod state;
 mod task_loop;
+mod waiting;
 mod web_controller;
 
 pub use messages::{Control, Ended};

@@ -1,9 +1,7 @@
 //! The `supervisor.*` and `system.*` XML-RPC methods (rpc.md §3), run inside the supervisor
-//! task. Calls that wait (`startProcess(name, true)` ...) park a [`Pending`] reply that state
-//! changes complete later, so nothing else is blocked meanwhile ([RPC-HTTP-deferred]).
+//! task: argument checks, name lookup, and the methods that answer at once. Calls that wait
+//! are in the sibling `waiting` module.
 
-use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 use std::time::SystemTime;
 
 use event_proto::payload::RemoteCommunicationPayload;
@@ -15,6 +13,7 @@ use super::methods::{find, METHODS};
 use super::state::{Phase, Supervisor};
 use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
+use crate::output::log_reader::{read_log, tail_log};
 use crate::process::Now;
 use crate::rpc::{Fault, NameSpec};
 use crate::signal::Signal;
@@ -22,49 +21,29 @@ use crate::signal::Signal;
 /// The package version we report (`getSupervisorVersion`): the 4.3 API we implement.
 pub const SUPERVISOR_VERSION: &str = "4.3.0";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WaitFor {
-    Running,
-    Stopped,
-}
+pub(super) type Outcome = Result<Value, Fault>;
 
-/// One process a parked reply waits on: (process, what for, outcome once known).
-type WaitItem = (usize, WaitFor, Option<Result<(), Fault>>);
-
-/// A reply waiting for processes to reach a state.
-pub(super) struct Pending {
-    items: Vec<WaitItem>,
-    /// Indices into `items` in the order their outcomes became known: the order 4.3 lists
-    /// the status structs in (immediate outcomes first, then completions).
-    done: Vec<usize>,
-    /// Reply with one boolean (single process) or an array of status structs.
-    array: bool,
-    reply: oneshot::Sender<MethodResponse>,
-}
-
-type Outcome = Result<Value, Fault>;
-
-fn arg_str(params: &[Value], i: usize) -> Result<&str, Fault> {
+pub(super) fn arg_str(params: &[Value], i: usize) -> Result<&str, Fault> {
     params
         .get(i)
         .and_then(Value::as_str)
         .ok_or_else(|| Fault::IncorrectParameters(String::new()))
 }
 
-fn arg_bool(params: &[Value], i: usize, default: bool) -> bool {
+pub(super) fn arg_bool(params: &[Value], i: usize, default: bool) -> bool {
     params.get(i).and_then(Value::as_bool).unwrap_or(default)
 }
 
-fn arg_int(params: &[Value], i: usize) -> Result<i64, Fault> {
+pub(super) fn arg_int(params: &[Value], i: usize) -> Result<i64, Fault> {
     params
         .get(i)
         .and_then(Value::as_int)
         .ok_or_else(|| Fault::IncorrectParameters(String::new()))
 }
 
-fn status(name: &str, group: &str, result: &Result<(), Fault>) -> Value {
+pub(super) fn status(name: &str, group: &str, result: &Result<(), Fault>) -> Value {
     let (code, description) = match result {
-        Ok(()) => (80, "OK".to_owned()),
+        Ok(()) => (Fault::SUCCESS, "OK".to_owned()),
         Err(f) => (f.code(), f.text()),
     };
     Value::structure([
@@ -76,159 +55,8 @@ fn status(name: &str, group: &str, result: &Result<(), Fault>) -> Value {
 }
 
 impl Supervisor {
-    /// Answers one call now, or parks it until the processes it waits for get there.
-    pub(super) fn on_rpc(
-        &mut self,
-        call: MethodCall,
-        reply: oneshot::Sender<MethodResponse>,
-        now: Now,
-    ) {
-        if let Some(pending) = self.begin_wait(&call, reply, now) {
-            self.pending.push(pending);
-            self.resolve_pending();
-        }
-    }
-
-    /// Runs a call that may wait: returns the parked reply, or `None` once answered.
-    fn begin_wait(
-        &mut self,
-        call: &MethodCall,
-        reply: oneshot::Sender<MethodResponse>,
-        now: Now,
-    ) -> Option<Pending> {
-        let p = &call.params;
-        let gated = call.method.starts_with("supervisor.") && self.phase != Phase::Running;
-        let waits = matches!(
-            call.method.as_str(),
-            "supervisor.startProcess"
-                | "supervisor.stopProcess"
-                | "supervisor.startProcessGroup"
-                | "supervisor.stopProcessGroup"
-                | "supervisor.startAllProcesses"
-                | "supervisor.stopAllProcesses"
-        );
-        if !waits || gated {
-            let outcome = self.call(call, now);
-            let _ = reply.send(respond(outcome));
-            return None;
-        }
-        let (kind, wait_arg) = match call.method.as_str() {
-            "supervisor.startProcess" | "supervisor.startProcessGroup" => (WaitFor::Running, 1),
-            "supervisor.stopProcess" | "supervisor.stopProcessGroup" => (WaitFor::Stopped, 1),
-            "supervisor.startAllProcesses" => (WaitFor::Running, 0),
-            _ => (WaitFor::Stopped, 0),
-        };
-        let wait = arg_bool(p, wait_arg, true);
-        let targets = if wait_arg == 0 {
-            Ok(self.live())
-        } else {
-            match arg_str(p, 0) {
-                Ok(name) => self.lookup(name, call.method.ends_with("Group")),
-                Err(f) => Err(f),
-            }
-        };
-        let (targets, single) = match targets {
-            Err(f) => {
-                let _ = reply.send(f.response());
-                return None;
-            }
-            Ok(t) => {
-                let single = wait_arg == 1
-                    && !call.method.ends_with("Group")
-                    && matches!(
-                        arg_str(p, 0).map(NameSpec::parse),
-                        Ok(NameSpec::Process { .. })
-                    );
-                (t, single)
-            }
-        };
-        let mut items = Vec::new();
-        for i in targets {
-            let result = match kind {
-                WaitFor::Running => {
-                    if !single && self.procs[i].machine.state().is_running() {
-                        continue; // group/all skip what is already running
-                    }
-                    self.rpc_start(i, now)
-                }
-                WaitFor::Stopped => {
-                    if !single && !self.procs[i].machine.state().is_running() {
-                        continue;
-                    }
-                    self.rpc_stop(i, now)
-                }
-            };
-            match result {
-                Err(f) if single => {
-                    let _ = reply.send(f.response());
-                    return None;
-                }
-                Err(f) => items.push((i, kind, Some(Err(f)))),
-                Ok(()) if !wait => items.push((i, kind, Some(Ok(())))),
-                Ok(()) => items.push((i, kind, None)),
-            }
-        }
-        let done = (0..items.len()).filter(|&k| items[k].2.is_some()).collect();
-        Some(Pending {
-            items,
-            done,
-            array: !single,
-            reply,
-        })
-    }
-
-    /// Completes parked replies whose processes got where they were going.
-    pub(super) fn resolve_pending(&mut self) {
-        let mut i = 0;
-        while i < self.pending.len() {
-            let pending = &mut self.pending[i];
-            for (k, item) in pending.items.iter_mut().enumerate() {
-                if item.2.is_none() {
-                    let slot = &self.procs[item.0];
-                    let name = slot.model.params.name.clone();
-                    item.2 = match (item.1, slot.machine.state()) {
-                        (WaitFor::Running, ProcessState::Running) => Some(Ok(())),
-                        (WaitFor::Running, ProcessState::Starting) => None,
-                        (WaitFor::Running, ProcessState::Backoff | ProcessState::Fatal) => {
-                            Some(Err(Fault::SpawnError(name)))
-                        }
-                        (WaitFor::Running, _) => Some(Err(Fault::AbnormalTermination(name))),
-                        (WaitFor::Stopped, s) if s.is_stopped() => Some(Ok(())),
-                        (WaitFor::Stopped, _) => None,
-                    };
-                    if item.2.is_some() {
-                        pending.done.push(k);
-                    }
-                }
-            }
-            if self.pending[i].items.iter().all(|it| it.2.is_some()) {
-                let p = self.pending.swap_remove(i);
-                let response = if p.array {
-                    let statuses = p
-                        .done
-                        .iter()
-                        .map(|&k| {
-                            let (idx, _, r) = &p.items[k];
-                            let m = &self.procs[*idx].model.params;
-                            status(&m.name, &m.group, r.as_ref().unwrap_or(&Ok(())))
-                        })
-                        .collect();
-                    MethodResponse::Value(Value::Array(statuses))
-                } else {
-                    match p.items.first().and_then(|it| it.2.clone()) {
-                        Some(Err(f)) => f.response(),
-                        _ => MethodResponse::Value(Value::Bool(true)),
-                    }
-                };
-                let _ = p.reply.send(response);
-            } else {
-                i += 1;
-            }
-        }
-    }
-
     /// Resolves a name to process indices; `group_call` accepts a bare group name.
-    fn lookup(&self, name: &str, group_call: bool) -> Result<Vec<usize>, Fault> {
+    pub(super) fn lookup(&self, name: &str, group_call: bool) -> Result<Vec<usize>, Fault> {
         let spec = if group_call {
             NameSpec::Group(name.trim_end_matches(":*").trim_end_matches(':').to_owned())
         } else {
@@ -256,14 +84,14 @@ impl Supervisor {
         }
     }
 
-    fn one(&self, name: &str) -> Result<usize, Fault> {
+    pub(super) fn one(&self, name: &str) -> Result<usize, Fault> {
         match NameSpec::parse(name) {
             NameSpec::Group(_) => Err(Fault::BadName(name.to_owned())),
             _ => self.lookup(name, false).map(|v| v[0]),
         }
     }
 
-    fn rpc_start(&mut self, i: usize, now: Now) -> Result<(), Fault> {
+    pub(super) fn rpc_start(&mut self, i: usize, now: Now) -> Result<(), Fault> {
         let model = &self.procs[i].model;
         let name = model.params.name.clone();
         if let Some(word) = model.argv.first() {
@@ -301,7 +129,7 @@ impl Supervisor {
 
     /// Deletes and reopens a process's log files; nothing to do unless it is running
     /// ([RPC-supervisor.clearProcessLogs], [LOG-CHILD-clear]).
-    fn clear_process_logs(&mut self, i: usize) -> std::io::Result<()> {
+    pub(super) fn clear_process_logs(&mut self, i: usize) -> std::io::Result<()> {
         let slot = &mut self.procs[i];
         if slot.machine.pid() == 0 {
             return Ok(());
@@ -315,7 +143,7 @@ impl Supervisor {
         Ok(())
     }
 
-    fn rpc_stop(&mut self, i: usize, now: Now) -> Result<(), Fault> {
+    pub(super) fn rpc_stop(&mut self, i: usize, now: Now) -> Result<(), Fault> {
         let name = self.procs[i].model.params.name.clone();
         let mut out = Vec::new();
         self.procs[i]
@@ -326,7 +154,7 @@ impl Supervisor {
         Ok(())
     }
 
-    fn process_info(&self, i: usize, now: SystemTime) -> Value {
+    pub(super) fn process_info(&self, i: usize, now: SystemTime) -> Value {
         let slot = &self.procs[i];
         let m = &slot.machine;
         let log = |c: &crate::daemon::model::ChannelModel| {
@@ -357,7 +185,7 @@ impl Supervisor {
     }
 
     /// Every method that answers at once.
-    fn call(&mut self, call: &MethodCall, now: Now) -> Outcome {
+    pub(super) fn call(&mut self, call: &MethodCall, now: Now) -> Outcome {
         let p = &call.params;
         if call.method.starts_with("supervisor.")
             && self.phase != Phase::Running
@@ -541,7 +369,7 @@ impl Supervisor {
 
     /// `system.multicall` ([RPC-system.multicall]): bare values or fault structs. Calls that
     /// would wait run without waiting here.
-    fn multicall(&mut self, params: &[Value], now: Now) -> Outcome {
+    pub(super) fn multicall(&mut self, params: &[Value], now: Now) -> Outcome {
         let Some(Value::Array(calls)) = params.first() else {
             return Err(Fault::IncorrectParameters(String::new()));
         };
@@ -575,7 +403,7 @@ impl Supervisor {
         Ok(Value::Array(results))
     }
 
-    fn call_no_wait(&mut self, call: &mut MethodCall, now: Now) -> Outcome {
+    pub(super) fn call_no_wait(&mut self, call: &mut MethodCall, now: Now) -> Outcome {
         let (tx, mut rx) = oneshot::channel();
         match call.method.as_str() {
             "supervisor.startProcess"
@@ -603,7 +431,7 @@ impl Supervisor {
         }
     }
 
-    fn rpc_signal(&mut self, call: &MethodCall, now: Now) -> Outcome {
+    pub(super) fn rpc_signal(&mut self, call: &MethodCall, now: Now) -> Outcome {
         let p = &call.params;
         let (targets, sig_arg, single) = match call.method.as_str() {
             "supervisor.signalAllProcesses" => (self.live(), 0, false),
@@ -645,7 +473,7 @@ impl Supervisor {
         Ok(Value::Array(statuses))
     }
 
-    fn channel_log(&self, i: usize, stderr: bool) -> Result<std::path::PathBuf, Fault> {
+    pub(super) fn channel_log(&self, i: usize, stderr: bool) -> Result<std::path::PathBuf, Fault> {
         let m = &self.procs[i].model;
         let c = if stderr { &m.stderr } else { &m.stdout };
         c.logfile
@@ -654,75 +482,9 @@ impl Supervisor {
     }
 }
 
-fn respond(outcome: Outcome) -> MethodResponse {
+pub(super) fn respond(outcome: Outcome) -> MethodResponse {
     match outcome {
         Ok(v) => MethodResponse::Value(v),
         Err(f) => f.response(),
     }
-}
-
-/// `readLog` offset/length rules ([RPC-supervisor.readLog]); the text is decoded lossily
-/// (4.3 fails with HTTP 500 on invalid UTF-8, [RPC-BUG-undecodable-log]).
-fn read_log(path: &Path, offset: i64, length: i64) -> Outcome {
-    if (offset < 0 && length != 0) || length < 0 {
-        return Err(Fault::BadArguments);
-    }
-    let mut f = std::fs::File::open(path).map_err(|_| Fault::NoFile(path.display().to_string()))?;
-    let size = f
-        .metadata()
-        .map_err(|e| Fault::Failed(e.to_string()))?
-        .len() as i64;
-    let (start, len) = if offset < 0 {
-        ((size + offset).max(0), size)
-    } else if length == 0 {
-        (offset, size)
-    } else {
-        (offset, length)
-    };
-    if start >= size {
-        return Ok(Value::from(""));
-    }
-    let len = len.min(size - start);
-    let mut buf = vec![0; len as usize];
-    f.seek(SeekFrom::Start(start as u64))
-        .map_err(|e| Fault::Failed(e.to_string()))?;
-    f.read_exact(&mut buf)
-        .map_err(|e| Fault::Failed(e.to_string()))?;
-    Ok(Value::from(String::from_utf8_lossy(&buf).into_owned()))
-}
-
-/// `tailProcess*Log` ([RPC-supervisor.tailProcessStdoutLog]): `[data, new_offset, overflow]`.
-fn tail_log(path: &Path, offset: i64, length: i64) -> Value {
-    let empty = Value::Array(vec![Value::from(""), Value::Int(0), Value::Bool(false)]);
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return empty;
-    };
-    let Ok(meta) = f.metadata() else {
-        return empty;
-    };
-    let sz = meta.len() as i64;
-    let (mut offset, mut length) = (offset, length);
-    let mut overflow = false;
-    if sz > offset + length {
-        overflow = true;
-        offset = sz - 1;
-    }
-    if offset + length > sz {
-        if offset > sz - 1 {
-            length = 0;
-        }
-        offset = sz - length;
-    }
-    let (offset, length) = (offset.max(0), length.max(0));
-    let mut buf = vec![0; length as usize];
-    let data = f
-        .seek(SeekFrom::Start(offset as u64))
-        .and_then(|_| f.read(&mut buf))
-        .map(|n| String::from_utf8_lossy(&buf[..n]).into_owned())
-        .unwrap_or_default();
-    Value::Array(vec![
-        Value::from(data),
-        Value::Int(sz),
-        Value::Bool(overflow),
-    ])
 }

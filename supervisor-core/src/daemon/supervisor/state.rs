@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::messages::PipeId;
-use super::rpc;
+use super::waiting;
 use crate::daemon::model::{DaemonModel, ProgramModel};
 use crate::daemon::pipes::{spawn_writer, PipeEvent, WriteFailed};
 use crate::events::tick::TickClock;
@@ -110,7 +110,7 @@ pub(super) struct Supervisor {
     pub(super) pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
     pub(super) fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
     /// RPC replies waiting for processes to reach a state.
-    pub(super) pending: Vec<rpc::Pending>,
+    pub(super) pending: Vec<waiting::Pending>,
     /// `supervisor.shutdown` was called.
     pub(super) shutdown_requested: bool,
     /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
