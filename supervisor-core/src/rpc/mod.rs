@@ -1,8 +1,10 @@
-//! The XML-RPC API's vocabulary: faults and process names. The method handlers run inside the
+//! The XML-RPC API's vocabulary: the methods, faults and process names. The method handlers run inside the
 //! supervisor task (`daemon::supervisor`), the single owner of the state they read and change.
 
 mod fault;
+mod method;
 mod namespec;
 
 pub use fault::Fault;
+pub use method::Method;
 pub use namespec::{display_name, NameSpec};

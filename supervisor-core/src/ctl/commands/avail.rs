@@ -5,6 +5,7 @@ use std::io::Write;
 use event_proto::xmlrpc::Value;
 
 use super::{i, name_of, Ctl};
+use crate::rpc::Method;
 
 impl Ctl {
     /// `avail`: one line per configured process.
@@ -12,7 +13,7 @@ impl Ctl {
         if !self.no_args(out, "avail", args) {
             return;
         }
-        match self.call("supervisor.getAllConfigInfo", Vec::new()) {
+        match self.call(Method::GetAllConfigInfo, Vec::new()) {
             Ok(Value::Array(items)) => {
                 for p in items {
                     outln!(out, "{}", avail_line(&p));

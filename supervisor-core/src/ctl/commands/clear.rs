@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{usage, Ctl, ERROR};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 impl Ctl {
     /// `clear <name>...|all`.
@@ -22,13 +23,13 @@ impl Ctl {
         }
         for a in args {
             if *a == "all" {
-                match self.call("supervisor.clearAllProcessLogs", Vec::new()) {
+                match self.call(Method::ClearAllProcessLogs, Vec::new()) {
                     Ok(v) => self.results(out, &v, "cleared", -1),
                     Err(e) => self.generic(out, &e),
                 }
                 continue;
             }
-            match self.call("supervisor.clearProcessLogs", vec![Value::from(*a)]) {
+            match self.call(Method::ClearProcessLogs, vec![Value::from(*a)]) {
                 Ok(_) => outln!(out, "{a}: cleared"),
                 Err(CallError::Fault(Fault::BAD_NAME, _)) => {
                     outln!(out, "{a}: ERROR (no such process)");

@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{s, Ctl, ERROR};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 impl Ctl {
     /// [CTL-fg]: the process's output streamed here, and each line typed sent to its stdin,
@@ -28,10 +29,7 @@ impl Ctl {
         if !self.upcheck(out, false) {
             return;
         }
-        match self.call(
-            "supervisor.getProcessInfo",
-            vec![Value::from(name.as_str())],
-        ) {
+        match self.call(Method::GetProcessInfo, vec![Value::from(name.as_str())]) {
             Ok(info) if s(&info, "statename") == "RUNNING" => {}
             Ok(_) => {
                 outln!(out, "ERROR: process not running");
@@ -100,14 +98,14 @@ impl Ctl {
                         Some(Some(text)) => {
                             let chars = format!("{}\n", text.trim_end_matches(['\r', '\n']));
                             let _ = client
-                                .call("supervisor.sendProcessStdin", vec![Value::from(name.as_str()), Value::from(chars)])
+                                .call(Method::SendProcessStdin.wire(), vec![Value::from(name.as_str()), Value::from(chars)])
                                 .await;
                         }
                         _ => break "Exiting foreground",
                     },
                     _ = check.tick() => {
                         let running = client
-                            .call("supervisor.getProcessInfo", vec![Value::from(name.as_str())])
+                            .call(Method::GetProcessInfo.wire(), vec![Value::from(name.as_str())])
                             .await
                             .is_ok_and(|i| s(&i, "statename") == "RUNNING");
                         if !running {

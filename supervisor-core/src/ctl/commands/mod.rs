@@ -8,6 +8,7 @@ use std::io::Write;
 use event_proto::xmlrpc::Value;
 
 use super::client::{CallError, Client};
+use crate::rpc::Method;
 use crate::rpc::{display_name, Fault};
 
 /// `println!` to a command's writer: one `write_fmt` of the line and its newline, and a panic
@@ -96,8 +97,8 @@ impl Ctl {
         })
     }
 
-    fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, CallError> {
-        self.rt.block_on(self.client.call(method, params))
+    fn call(&self, method: Method, params: Vec<Value>) -> Result<Value, CallError> {
+        self.rt.block_on(self.client.call(method.wire(), params))
     }
 
     /// The names the shell completes: every process (`name`, or `group:name` in a group of
@@ -105,7 +106,7 @@ impl Ctl {
     /// when the daemon cannot be reached.
     pub fn completion_names(&self) -> super::shell::Names {
         let mut names = super::shell::Names::default();
-        let Ok(Value::Array(infos)) = self.call("supervisor.getAllProcessInfo", Vec::new()) else {
+        let Ok(Value::Array(infos)) = self.call(Method::GetAllProcessInfo, Vec::new()) else {
             return names;
         };
         for info in &infos {
@@ -144,7 +145,7 @@ impl Ctl {
 
     /// [CTL-OPT-upcheck]: the server answers with the API we speak.
     fn upcheck(&mut self, out: &mut dyn Write, status_cmd: bool) -> bool {
-        match self.call("supervisor.getVersion", Vec::new()) {
+        match self.call(Method::GetVersion, Vec::new()) {
             Ok(Value::String(v)) if v == "3.0" => true,
             Ok(v) => {
                 outln!(
@@ -249,7 +250,7 @@ impl Ctl {
     }
 
     fn all_info(&mut self, out: &mut dyn Write) -> Option<Vec<Value>> {
-        match self.call("supervisor.getAllProcessInfo", Vec::new()) {
+        match self.call(Method::GetAllProcessInfo, Vec::new()) {
             Ok(Value::Array(v)) => Some(v),
             Ok(_) => Some(Vec::new()),
             Err(e) => {

@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{i, Ctl, ERROR, NOT_RUNNING};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 impl Ctl {
     /// `pid [<name>...|all]`: supervisord's pid, or each process's (0 when it is not running).
@@ -15,7 +16,7 @@ impl Ctl {
             return;
         }
         if args.is_empty() {
-            match self.call("supervisor.getPID", Vec::new()) {
+            match self.call(Method::GetPid, Vec::new()) {
                 Ok(v) => outln!(out, "{}", v.as_int().unwrap_or(0)),
                 Err(e) => self.generic(out, &e),
             }
@@ -30,7 +31,7 @@ impl Ctl {
                 }
                 continue;
             }
-            match self.call("supervisor.getProcessInfo", vec![Value::from(*a)]) {
+            match self.call(Method::GetProcessInfo, vec![Value::from(*a)]) {
                 Ok(p) => {
                     let pid = i(&p, "pid");
                     outln!(out, "{pid}");

@@ -7,11 +7,12 @@ use event_proto::xmlrpc::Value;
 use super::{s, Ctl, ERROR};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 impl Ctl {
     /// `reloadConfig` → (added, changed, removed), or the error already printed.
     fn reload_config(&mut self, out: &mut dyn Write) -> Option<[Vec<String>; 3]> {
-        match self.call("supervisor.reloadConfig", Vec::new()) {
+        match self.call(Method::ReloadConfig, Vec::new()) {
             Ok(Value::Array(outer)) => {
                 let lists = match outer.first() {
                     Some(Value::Array(l)) => l.clone(),
@@ -60,7 +61,7 @@ impl Ctl {
     /// `add <group>...`.
     pub(super) fn add(&mut self, out: &mut dyn Write, args: &[&str]) {
         for g in args {
-            match self.call("supervisor.addProcessGroup", vec![Value::from(*g)]) {
+            match self.call(Method::AddProcessGroup, vec![Value::from(*g)]) {
                 Ok(_) => outln!(out, "{g}: added process group"),
                 Err(CallError::Fault(Fault::SHUTDOWN_STATE, _)) => {
                     outln!(out, "ERROR: shutting down");
@@ -81,7 +82,7 @@ impl Ctl {
     /// `remove <group>...`.
     pub(super) fn remove(&mut self, out: &mut dyn Write, args: &[&str]) {
         for g in args {
-            match self.call("supervisor.removeProcessGroup", vec![Value::from(*g)]) {
+            match self.call(Method::RemoveProcessGroup, vec![Value::from(*g)]) {
                 Ok(_) => outln!(out, "{g}: removed process group"),
                 Err(CallError::Fault(Fault::STILL_RUNNING, _)) => {
                     outln!(out, "ERROR: process/group still running: {g}");
@@ -103,7 +104,7 @@ impl Ctl {
         };
         let wanted: Vec<&str> = args.iter().copied().filter(|a| *a != "all").collect();
         if !wanted.is_empty() {
-            let known: Vec<String> = match self.call("supervisor.getAllConfigInfo", Vec::new()) {
+            let known: Vec<String> = match self.call(Method::GetAllConfigInfo, Vec::new()) {
                 Ok(Value::Array(items)) => items.iter().map(|p| s(p, "group").to_owned()).collect(),
                 _ => Vec::new(),
             };
@@ -117,12 +118,9 @@ impl Ctl {
         }
         let selected = |g: &String| wanted.is_empty() || wanted.contains(&g.as_str());
         for g in removed.iter().filter(|g| selected(g)) {
-            let _ = self.call("supervisor.stopProcessGroup", vec![Value::from(g.as_str())]);
+            let _ = self.call(Method::StopProcessGroup, vec![Value::from(g.as_str())]);
             outln!(out, "{g}: stopped");
-            match self.call(
-                "supervisor.removeProcessGroup",
-                vec![Value::from(g.as_str())],
-            ) {
+            match self.call(Method::RemoveProcessGroup, vec![Value::from(g.as_str())]) {
                 Ok(_) => outln!(out, "{g}: removed process group"),
                 Err(_) => {
                     outln!(out, "{g}: has problems; not removing");
@@ -131,17 +129,14 @@ impl Ctl {
             }
         }
         for g in changed.iter().filter(|g| selected(g)) {
-            let _ = self.call("supervisor.stopProcessGroup", vec![Value::from(g.as_str())]);
+            let _ = self.call(Method::StopProcessGroup, vec![Value::from(g.as_str())]);
             outln!(out, "{g}: stopped");
-            let _ = self.call(
-                "supervisor.removeProcessGroup",
-                vec![Value::from(g.as_str())],
-            );
-            let _ = self.call("supervisor.addProcessGroup", vec![Value::from(g.as_str())]);
+            let _ = self.call(Method::RemoveProcessGroup, vec![Value::from(g.as_str())]);
+            let _ = self.call(Method::AddProcessGroup, vec![Value::from(g.as_str())]);
             outln!(out, "{g}: updated process group");
         }
         for g in added.iter().filter(|g| selected(g)) {
-            match self.call("supervisor.addProcessGroup", vec![Value::from(g.as_str())]) {
+            match self.call(Method::AddProcessGroup, vec![Value::from(g.as_str())]) {
                 Ok(_) => outln!(out, "{g}: added process group"),
                 Err(e) => self.generic(out, &e),
             }

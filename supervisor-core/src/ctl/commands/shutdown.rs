@@ -5,6 +5,7 @@ use std::io::Write;
 use super::{prompt, Ctl, ERROR};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 impl Ctl {
     /// `shutdown` or `reload` (`cmd`), asking first in the shell.
@@ -14,13 +15,13 @@ impl Ctl {
         }
         let (method, question, done) = if cmd == "reload" {
             (
-                "supervisor.restart",
+                Method::Restart,
                 "Really restart the remote supervisord process y/N? ",
                 "Restarted supervisord",
             )
         } else {
             (
-                "supervisor.shutdown",
+                Method::Shutdown,
                 "Really shut the remote supervisord process down y/N? ",
                 "Shut down",
             )

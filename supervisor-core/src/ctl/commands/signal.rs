@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{usage, Ctl, ERROR};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 impl Ctl {
     /// `signal <signal> <name>|<group>:*|all...`.
@@ -26,15 +27,15 @@ impl Ctl {
         let sig = args[0];
         for a in &args[1..] {
             let outcome = if *a == "all" {
-                self.call("supervisor.signalAllProcesses", vec![Value::from(sig)])
+                self.call(Method::SignalAllProcesses, vec![Value::from(sig)])
             } else if let Some(g) = a.strip_suffix(":*") {
                 self.call(
-                    "supervisor.signalProcessGroup",
+                    Method::SignalProcessGroup,
                     vec![Value::from(g), Value::from(sig)],
                 )
             } else {
                 match self.call(
-                    "supervisor.signalProcess",
+                    Method::SignalProcess,
                     vec![Value::from(*a), Value::from(sig)],
                 ) {
                     Ok(_) => {

@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{usage, Ctl, ERROR, NO_NAME};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 impl Ctl {
     /// `start <name>|<group>:*|all...`.
@@ -48,15 +49,15 @@ impl Ctl {
         }
         let (one, group, all) = if start {
             (
-                "supervisor.startProcess",
-                "supervisor.startProcessGroup",
-                "supervisor.startAllProcesses",
+                Method::StartProcess,
+                Method::StartProcessGroup,
+                Method::StartAllProcesses,
             )
         } else {
             (
-                "supervisor.stopProcess",
-                "supervisor.stopProcessGroup",
-                "supervisor.stopAllProcesses",
+                Method::StopProcess,
+                Method::StopProcessGroup,
+                Method::StopAllProcesses,
             )
         };
         for a in args {

@@ -7,6 +7,7 @@ use event_proto::xmlrpc::Value;
 use super::{usage, Ctl, ERROR};
 use crate::ctl::client::CallError;
 use crate::rpc::Fault;
+use crate::rpc::Method;
 
 /// `-f` or `-<bytes>` → (follow, bytes); anything else is an error message.
 fn tail_flags(args: &mut Vec<&str>) -> Result<(bool, i64), String> {
@@ -79,9 +80,9 @@ impl Ctl {
             return;
         }
         let method = if channel == "stderr" {
-            "supervisor.readProcessStderrLog"
+            Method::ReadProcessStderrLog
         } else {
-            "supervisor.readProcessStdoutLog"
+            Method::ReadProcessStdoutLog
         };
         match self.call(
             method,
@@ -127,10 +128,7 @@ impl Ctl {
             self.follow(out, "/mainlogtail");
             return;
         }
-        match self.call(
-            "supervisor.readLog",
-            vec![Value::Int(-bytes), Value::Int(0)],
-        ) {
+        match self.call(Method::ReadLog, vec![Value::Int(-bytes), Value::Int(0)]) {
             Ok(v) => outln!(out, "{}", v.as_str().unwrap_or("")),
             Err(CallError::Fault(Fault::NO_FILE, _)) => {
                 outln!(out, "supervisord: ERROR (no log file)");

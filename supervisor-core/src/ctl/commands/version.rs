@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use super::Ctl;
+use crate::rpc::Method;
 
 impl Ctl {
     /// `version`: supervisord's version.
@@ -10,7 +11,7 @@ impl Ctl {
         if !self.no_args(out, "version", args) || !self.upcheck(out, false) {
             return;
         }
-        match self.call("supervisor.getSupervisorVersion", Vec::new()) {
+        match self.call(Method::GetSupervisorVersion, Vec::new()) {
             Ok(v) => outln!(out, "{}", v.as_str().unwrap_or("")),
             Err(e) => self.generic(out, &e),
         }

@@ -9,14 +9,13 @@
 //! - `effects`: spawning, signalling, child-log writes and state events;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
-//! - `rpc`, `waiting`, `config_rpc`, `methods`: the XML-RPC handlers (those that answer at
-//!   once, those that wait, configuration) and the method table;
+//! - `rpc`, `waiting`, `config_rpc`: the XML-RPC handlers (those that answer at
+//!   once, those that wait, configuration), naming methods by [`crate::rpc::Method`];
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
 mod config_rpc;
 mod effects;
 pub mod messages;
-mod methods;
 mod pool_wiring;
 mod routes;
 mod rpc;

@@ -73,13 +73,13 @@ impl RpcRoutes {
     /// One XML-RPC call, in process.
     pub(super) async fn call(
         &self,
-        method: &str,
+        method: crate::rpc::Method,
         params: Vec<event_proto::xmlrpc::Value>,
     ) -> Result<event_proto::xmlrpc::Value, String> {
         use event_proto::xmlrpc::{MethodCall, MethodResponse};
         let (reply, rx) = oneshot::channel();
         let call = MethodCall {
-            method: method.to_owned(),
+            method: method.wire().to_owned(),
             params,
         };
         self.control

@@ -9,13 +9,12 @@ use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
 use event_proto::{EventType, Payload, ProcessState, Text};
 use tokio::sync::oneshot;
 
-use super::methods::{find, METHODS};
 use super::state::{Phase, Supervisor};
 use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
 use crate::output::log_reader::{read_log, tail_log};
 use crate::process::Now;
-use crate::rpc::{Fault, NameSpec};
+use crate::rpc::{Fault, Method, NameSpec};
 use crate::signal::Signal;
 
 /// The package version we report (`getSupervisorVersion`): the 4.3 API we implement.
@@ -187,18 +186,19 @@ impl Supervisor {
     /// Every method that answers at once.
     pub(super) fn call(&mut self, call: &MethodCall, now: Now) -> Outcome {
         let p = &call.params;
+        let method = Method::parse(&call.method);
         if call.method.starts_with("supervisor.")
             && self.phase != Phase::Running
-            && call.method != "supervisor.sendRemoteCommEvent"
+            && method != Some(Method::SendRemoteCommEvent)
         {
             return Err(Fault::ShutdownState);
         }
-        match call.method.as_str() {
-            "supervisor.getAPIVersion" | "supervisor.getVersion" => Ok(Value::from("3.0")),
-            "supervisor.getSupervisorVersion" => Ok(Value::from(SUPERVISOR_VERSION)),
-            "supervisor.getIdentification" => Ok(Value::from(self.model.identifier.as_str())),
-            "supervisor.getPID" => Ok(Value::Int(i64::from(std::process::id()))),
-            "supervisor.getState" => {
+        match method {
+            Some(Method::GetApiVersion) | Some(Method::GetVersion) => Ok(Value::from("3.0")),
+            Some(Method::GetSupervisorVersion) => Ok(Value::from(SUPERVISOR_VERSION)),
+            Some(Method::GetIdentification) => Ok(Value::from(self.model.identifier.as_str())),
+            Some(Method::GetPid) => Ok(Value::Int(i64::from(std::process::id()))),
+            Some(Method::GetState) => {
                 let (code, name) = match self.phase {
                     Phase::Running => (1, "RUNNING"),
                     _ => (-1, "SHUTDOWN"),
@@ -208,11 +208,11 @@ impl Supervisor {
                     ("statename", Value::from(name)),
                 ]))
             }
-            "supervisor.getProcessInfo" => {
+            Some(Method::GetProcessInfo) => {
                 let i = self.one(arg_str(p, 0)?)?;
                 Ok(self.process_info(i, now.wall))
             }
-            "supervisor.getAllProcessInfo" => {
+            Some(Method::GetAllProcessInfo) => {
                 let mut order = self.live();
                 order.sort_by(|&a, &b| {
                     let (x, y) = (&self.procs[a].model.params, &self.procs[b].model.params);
@@ -225,10 +225,10 @@ impl Supervisor {
                         .collect(),
                 ))
             }
-            "supervisor.signalProcess"
-            | "supervisor.signalProcessGroup"
-            | "supervisor.signalAllProcesses" => self.rpc_signal(call, now),
-            "supervisor.sendProcessStdin" => {
+            Some(Method::SignalProcess)
+            | Some(Method::SignalProcessGroup)
+            | Some(Method::SignalAllProcesses) => self.rpc_signal(call, now),
+            Some(Method::SendProcessStdin) => {
                 let name = arg_str(p, 0)?;
                 let i = self.one(name)?;
                 let chars = match p.get(1) {
@@ -246,7 +246,7 @@ impl Supervisor {
                     _ => Err(Fault::NoFile(name.to_owned())),
                 }
             }
-            "supervisor.sendRemoteCommEvent" => {
+            Some(Method::SendRemoteCommEvent) => {
                 let kind = arg_str(p, 0)?;
                 let data = arg_str(p, 1)?;
                 let payload = Payload::RemoteCommunication(RemoteCommunicationPayload {
@@ -256,11 +256,11 @@ impl Supervisor {
                 self.emit(EventType::RemoteCommunication, &payload);
                 Ok(Value::Bool(true))
             }
-            "supervisor.shutdown" => {
+            Some(Method::Shutdown) => {
                 self.shutdown_requested = true;
                 Ok(Value::Bool(true))
             }
-            "supervisor.restart" => {
+            Some(Method::Restart) => {
                 // A file that no longer loads is refused now rather than after everything
                 // has been stopped.
                 self.config_still_loads().map_err(Fault::CantReread)?;
@@ -268,22 +268,22 @@ impl Supervisor {
                 self.restart_requested = true;
                 Ok(Value::Bool(true))
             }
-            "supervisor.readLog" | "supervisor.readMainLog" => {
+            Some(Method::ReadLog) | Some(Method::ReadMainLog) => {
                 let MainLogTarget::File { path, .. } = &self.model.main_log else {
                     return Err(Fault::NoFile(String::new()));
                 };
                 read_log(path, arg_int(p, 0)?, arg_int(p, 1)?)
             }
-            "supervisor.readProcessStdoutLog"
-            | "supervisor.readProcessLog"
-            | "supervisor.readProcessStderrLog" => {
+            Some(Method::ReadProcessStdoutLog)
+            | Some(Method::ReadProcessLog)
+            | Some(Method::ReadProcessStderrLog) => {
                 let i = self.one(arg_str(p, 0)?)?;
                 let path = self.channel_log(i, call.method.contains("Stderr"))?;
                 read_log(&path, arg_int(p, 1)?, arg_int(p, 2)?)
             }
-            "supervisor.tailProcessStdoutLog"
-            | "supervisor.tailProcessLog"
-            | "supervisor.tailProcessStderrLog" => {
+            Some(Method::TailProcessStdoutLog)
+            | Some(Method::TailProcessLog)
+            | Some(Method::TailProcessStderrLog) => {
                 let i = self.one(arg_str(p, 0)?)?;
                 let (offset, length) = (arg_int(p, 1)?, arg_int(p, 2)?);
                 match self.channel_log(i, call.method.contains("Stderr")) {
@@ -295,7 +295,7 @@ impl Supervisor {
                     ])),
                 }
             }
-            "supervisor.getPoolCounters" => Ok(Value::Array(
+            Some(Method::GetPoolCounters) => Ok(Value::Array(
                 self.live_pools()
                     .map(|pool| {
                         let c = pool.counters();
@@ -312,24 +312,24 @@ impl Supervisor {
                     })
                     .collect(),
             )),
-            "system.listMethods" => Ok(Value::Array(
-                METHODS.iter().map(|m| Value::from(m.name)).collect(),
+            Some(Method::ListMethods) => Ok(Value::Array(
+                Method::ALL.iter().map(|m| Value::from(m.wire())).collect(),
             )),
-            "system.methodSignature" => {
-                let doc = find(arg_str(p, 0)?).ok_or(Fault::SignatureUnsupported)?;
+            Some(Method::MethodSignature) => {
+                let m = Method::parse(arg_str(p, 0)?).ok_or(Fault::SignatureUnsupported)?;
                 Ok(Value::Array(
-                    doc.signature.iter().map(|t| Value::from(*t)).collect(),
+                    m.signature().iter().map(|t| Value::from(*t)).collect(),
                 ))
             }
-            "system.methodHelp" => {
-                let doc = find(arg_str(p, 0)?).ok_or(Fault::SignatureUnsupported)?;
-                Ok(Value::from(doc.help))
+            Some(Method::MethodHelp) => {
+                let m = Method::parse(arg_str(p, 0)?).ok_or(Fault::SignatureUnsupported)?;
+                Ok(Value::from(m.help()))
             }
-            "supervisor.reloadConfig" => self.reload_config(),
-            "supervisor.addProcessGroup" => self.add_group(arg_str(p, 0)?, now),
-            "supervisor.removeProcessGroup" => self.remove_group(arg_str(p, 0)?),
-            "supervisor.getAllConfigInfo" => Ok(self.all_config_info()),
-            "supervisor.clearLog" => match self.log.clear() {
+            Some(Method::ReloadConfig) => self.reload_config(),
+            Some(Method::AddProcessGroup) => self.add_group(arg_str(p, 0)?, now),
+            Some(Method::RemoveProcessGroup) => self.remove_group(arg_str(p, 0)?),
+            Some(Method::GetAllConfigInfo) => Ok(self.all_config_info()),
+            Some(Method::ClearLog) => match self.log.clear() {
                 Ok(true) => {
                     self.line(crate::log_level::LogLevel::Info, "reopening log file");
                     Ok(Value::Bool(true))
@@ -337,14 +337,14 @@ impl Supervisor {
                 Ok(false) => Err(Fault::NoFile(String::new())),
                 Err(e) => Err(Fault::Failed(e.to_string())),
             },
-            "supervisor.clearProcessLogs" | "supervisor.clearProcessLog" => {
+            Some(Method::ClearProcessLogs) | Some(Method::ClearProcessLog) => {
                 let name = arg_str(p, 0)?;
                 let i = self.one(name)?;
                 self.clear_process_logs(i)
                     .map(|()| Value::Bool(true))
                     .map_err(|e| Fault::Failed(format!("{name}: {e}")))
             }
-            "supervisor.clearAllProcessLogs" => {
+            Some(Method::ClearAllProcessLogs) => {
                 let mut order = self.live();
                 order.sort_by(|&a, &b| {
                     let (x, y) = (&self.procs[a].model.params, &self.procs[b].model.params);
@@ -362,7 +362,7 @@ impl Supervisor {
                     .collect();
                 Ok(Value::Array(statuses))
             }
-            "system.multicall" => self.multicall(p, now),
+            Some(Method::Multicall) => self.multicall(p, now),
             _ => Err(Fault::UnknownMethod),
         }
     }
@@ -375,11 +375,12 @@ impl Supervisor {
         };
         let mut results = Vec::with_capacity(calls.len());
         for c in calls {
-            let result = match c.get("methodName").and_then(Value::as_str) {
+            let name = c.get("methodName").and_then(Value::as_str);
+            let result = match name {
                 None => Err(Fault::IncorrectParameters("No methodName".into())),
-                Some("system.multicall") => Err(Fault::IncorrectParameters(
-                    "Recursive system.multicall forbidden".into(),
-                )),
+                Some(m) if Method::parse(m) == Some(Method::Multicall) => Err(
+                    Fault::IncorrectParameters("Recursive system.multicall forbidden".into()),
+                ),
                 Some(method) => {
                     let params = match c.get("params") {
                         Some(Value::Array(p)) => p.clone(),
@@ -405,15 +406,15 @@ impl Supervisor {
 
     pub(super) fn call_no_wait(&mut self, call: &mut MethodCall, now: Now) -> Outcome {
         let (tx, mut rx) = oneshot::channel();
-        match call.method.as_str() {
-            "supervisor.startProcess"
-            | "supervisor.stopProcess"
-            | "supervisor.startProcessGroup"
-            | "supervisor.stopProcessGroup" => {
+        match Method::parse(&call.method) {
+            Some(Method::StartProcess)
+            | Some(Method::StopProcess)
+            | Some(Method::StartProcessGroup)
+            | Some(Method::StopProcessGroup) => {
                 call.params.truncate(1);
                 call.params.push(Value::Bool(false));
             }
-            "supervisor.startAllProcesses" | "supervisor.stopAllProcesses" => {
+            Some(Method::StartAllProcesses) | Some(Method::StopAllProcesses) => {
                 call.params = vec![Value::Bool(false)];
             }
             _ => return self.call(call, now),
@@ -433,9 +434,9 @@ impl Supervisor {
 
     pub(super) fn rpc_signal(&mut self, call: &MethodCall, now: Now) -> Outcome {
         let p = &call.params;
-        let (targets, sig_arg, single) = match call.method.as_str() {
-            "supervisor.signalAllProcesses" => (self.live(), 0, false),
-            "supervisor.signalProcessGroup" => (self.lookup(arg_str(p, 0)?, true)?, 1, false),
+        let (targets, sig_arg, single) = match Method::parse(&call.method) {
+            Some(Method::SignalAllProcesses) => (self.live(), 0, false),
+            Some(Method::SignalProcessGroup) => (self.lookup(arg_str(p, 0)?, true)?, 1, false),
             _ => {
                 let name = arg_str(p, 0)?;
                 match NameSpec::parse(name) {

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use super::rpc::{arg_bool, arg_str, respond, status};
 use super::state::{Phase, Supervisor};
 use crate::process::Now;
-use crate::rpc::{Fault, NameSpec};
+use crate::rpc::{Fault, Method, NameSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WaitFor {
@@ -53,25 +53,18 @@ impl Supervisor {
         now: Now,
     ) -> Option<Pending> {
         let p = &call.params;
+        let method = Method::parse(&call.method);
         let gated = call.method.starts_with("supervisor.") && self.phase != Phase::Running;
-        let waits = matches!(
-            call.method.as_str(),
-            "supervisor.startProcess"
-                | "supervisor.stopProcess"
-                | "supervisor.startProcessGroup"
-                | "supervisor.stopProcessGroup"
-                | "supervisor.startAllProcesses"
-                | "supervisor.stopAllProcesses"
-        );
+        let waits = method.is_some_and(Method::waits);
         if !waits || gated {
             let outcome = self.call(call, now);
             let _ = reply.send(respond(outcome));
             return None;
         }
-        let (kind, wait_arg) = match call.method.as_str() {
-            "supervisor.startProcess" | "supervisor.startProcessGroup" => (WaitFor::Running, 1),
-            "supervisor.stopProcess" | "supervisor.stopProcessGroup" => (WaitFor::Stopped, 1),
-            "supervisor.startAllProcesses" => (WaitFor::Running, 0),
+        let (kind, wait_arg) = match method {
+            Some(Method::StartProcess) | Some(Method::StartProcessGroup) => (WaitFor::Running, 1),
+            Some(Method::StopProcess) | Some(Method::StopProcessGroup) => (WaitFor::Stopped, 1),
+            Some(Method::StartAllProcesses) => (WaitFor::Running, 0),
             _ => (WaitFor::Stopped, 0),
         };
         let wait = arg_bool(p, wait_arg, true);

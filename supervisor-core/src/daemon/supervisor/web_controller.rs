@@ -5,6 +5,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::messages::Control;
 use super::routes::RpcRoutes;
+use crate::rpc::Method;
 
 impl RpcRoutes {
     pub(super) async fn web(&self, path: &str, query: &str) -> crate::http::Answer {
@@ -29,7 +30,7 @@ impl RpcRoutes {
                 "start" => Some(
                     match self
                         .call(
-                            "supervisor.startProcess",
+                            Method::StartProcess,
                             vec![name.as_str().into(), true.into()],
                         )
                         .await
@@ -40,10 +41,7 @@ impl RpcRoutes {
                 ),
                 "stop" => Some(
                     match self
-                        .call(
-                            "supervisor.stopProcess",
-                            vec![name.as_str().into(), true.into()],
-                        )
+                        .call(Method::StopProcess, vec![name.as_str().into(), true.into()])
                         .await
                     {
                         Ok(_) => format!("Process {name} stopped"),
@@ -52,15 +50,12 @@ impl RpcRoutes {
                 ),
                 "restart" => {
                     let _ = self
-                        .call(
-                            "supervisor.stopProcess",
-                            vec![name.as_str().into(), true.into()],
-                        )
+                        .call(Method::StopProcess, vec![name.as_str().into(), true.into()])
                         .await;
                     Some(
                         match self
                             .call(
-                                "supervisor.startProcess",
+                                Method::StartProcess,
                                 vec![name.as_str().into(), true.into()],
                             )
                             .await
@@ -72,7 +67,7 @@ impl RpcRoutes {
                 }
                 "clearlog" => Some(
                     match self
-                        .call("supervisor.clearProcessLogs", vec![name.as_str().into()])
+                        .call(Method::ClearProcessLogs, vec![name.as_str().into()])
                         .await
                     {
                         Ok(_) => format!("Log for {name} cleared"),
@@ -80,21 +75,16 @@ impl RpcRoutes {
                     },
                 ),
                 "stopall" => Some(
-                    match self
-                        .call("supervisor.stopAllProcesses", vec![true.into()])
-                        .await
-                    {
+                    match self.call(Method::StopAllProcesses, vec![true.into()]).await {
                         Ok(_) => "All stopped".to_owned(),
                         Err(e) => format!("Failed to stop all: {e}"),
                     },
                 ),
                 "restartall" => {
-                    let _ = self
-                        .call("supervisor.stopAllProcesses", vec![true.into()])
-                        .await;
+                    let _ = self.call(Method::StopAllProcesses, vec![true.into()]).await;
                     Some(
                         match self
-                            .call("supervisor.startAllProcesses", vec![true.into()])
+                            .call(Method::StartAllProcesses, vec![true.into()])
                             .await
                         {
                             Ok(_) => "All restarted".to_owned(),
@@ -104,7 +94,7 @@ impl RpcRoutes {
                 }
                 _ => None,
             };
-            let infos = match self.call("supervisor.getAllProcessInfo", Vec::new()).await {
+            let infos = match self.call(Method::GetAllProcessInfo, Vec::new()).await {
                 Ok(Value::Array(v)) => v,
                 _ => Vec::new(),
             };
@@ -123,7 +113,7 @@ impl RpcRoutes {
                 .unwrap_or(1024);
             let text = match self
                 .call(
-                    "supervisor.tailProcessStdoutLog",
+                    Method::TailProcessStdoutLog,
                     vec![name.as_str().into(), Value::Int(0), Value::Int(limit)],
                 )
                 .await
@@ -148,7 +138,7 @@ impl RpcRoutes {
                 _ => (rest.clone(), "stdout_logfile"),
             };
             match self
-                .call("supervisor.getProcessInfo", vec![name.as_str().into()])
+                .call(Method::GetProcessInfo, vec![name.as_str().into()])
                 .await
             {
                 Ok(info) => info
