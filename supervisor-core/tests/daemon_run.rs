@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use event_proto::{EventMask, LenUnit};
-use supervisor_core::daemon::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
 use supervisor_core::daemon::supervisor::{run, Control};
 use supervisor_core::http::UnixSocketOptions;
 use supervisor_core::log_level::LogLevel;
 use supervisor_core::logging::{MainLog, MainLogTarget};
+use supervisor_core::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
 use supervisor_core::pool::PoolSettings;
 use supervisor_core::process::{AutoRestart, ProcessParams};
 use tokio::sync::{mpsc, oneshot};

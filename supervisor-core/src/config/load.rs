@@ -9,12 +9,13 @@ use super::error::ConfigError;
 use super::expand::{expand, ExpValue, Expansions};
 use super::ini::{Entry, Ini, Section};
 use super::{command, environment, glob, values};
-use crate::daemon::model::{ChannelModel, DaemonModel, FcgiSocket, ProgramModel, ServerModel};
-use crate::daemon::spawn::RunAs;
-use crate::daemon::startup::DaemonOptions;
 use crate::http::{Credentials, UnixSocketOptions};
 use crate::log_level::{LogLevel, LogLine};
 use crate::logging::MainLogTarget;
+use crate::model::{
+    ChannelModel, ConfigSource, DaemonModel, DaemonOptions, FcgiSocket, Overrides, ProgramModel,
+    RunAs, ServerModel,
+};
 use crate::pool::PoolSettings;
 use crate::process::{AutoRestart, ProcessParams};
 use crate::signal::Signal;
@@ -29,28 +30,6 @@ pub const MAX_NUMPROCS: i64 = 65_536;
 const DEFAULT_RESULT_HANDLER: &str = "supervisor.dispatchers:default_handler";
 /// The only RPC interface factory ([CFG-RPCI-main]).
 const MAIN_RPC_FACTORY: &str = "supervisor.rpcinterface:make_main_rpcinterface";
-
-/// Command-line values that override the file ([CFG-CLI-override]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub struct Overrides {
-    pub nodaemon: Option<bool>,
-    pub silent: Option<bool>,
-    pub user: Option<String>,
-    pub umask: Option<String>,
-    pub directory: Option<String>,
-    pub logfile: Option<String>,
-    pub logfile_maxbytes: Option<String>,
-    pub logfile_backups: Option<String>,
-    pub loglevel: Option<String>,
-    pub pidfile: Option<String>,
-    pub identifier: Option<String>,
-    pub childlogdir: Option<String>,
-    pub nocleanup: Option<bool>,
-    pub minfds: Option<String>,
-    pub minprocs: Option<String>,
-    pub strip_ansi: Option<bool>,
-}
 
 /// `[supervisorctl]` ([CFG-CTL-*]), read by supervisorctl.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -940,7 +919,7 @@ pub fn load_text(
             programs,
             servers,
             pools,
-            source: Some(crate::daemon::model::ConfigSource {
+            source: Some(ConfigSource {
                 path: path.to_owned(),
                 overrides: overrides.clone(),
             }),

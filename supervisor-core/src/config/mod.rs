@@ -12,5 +12,6 @@ pub mod ini;
 mod load;
 pub mod values;
 
+pub use crate::model::Overrides;
 pub use error::ConfigError;
-pub use load::{load, load_text, CtlSettings, LoadedConfig, Overrides};
+pub use load::{load, load_text, CtlSettings, LoadedConfig};

@@ -4,7 +4,6 @@
 pub mod fcgi;
 pub mod heap_trim;
 pub mod lifecycle;
-pub mod model;
 pub mod pipes;
 pub mod reaper;
 pub mod servers;
@@ -13,3 +12,6 @@ pub mod spawn;
 pub mod startup;
 pub mod supervisor;
 pub mod web;
+
+// Lets `super::model::...` paths inside the daemon's modules name the top-level model.
+use crate::model;

@@ -18,7 +18,6 @@ use nix::sys::signal::{kill, Signal as NixSignal};
 use nix::unistd::Pid;
 use tokio::sync::{mpsc, oneshot};
 
-use super::model::{ChannelModel, DaemonModel, ProgramModel};
 use super::pipes::{spawn_reader, spawn_writer, PipeEvent, WriteFailed};
 use super::reaper::{spawn_reaper, Reaped};
 use super::signals::{spawn_signal_listener, DaemonSignal};
@@ -27,6 +26,7 @@ use crate::events::tick::TickClock;
 use crate::events::EventBus;
 use crate::log_level::{LogLevel, LogLine};
 use crate::logging::MainLog;
+use crate::model::{ChannelModel, DaemonModel, ProgramModel};
 use crate::output::dispatcher::{ChannelSettings, OutputAction, OutputDispatcher};
 use crate::output::rotating::RotatingLog;
 use crate::pool::{Pool, PoolAction, PoolCounters};

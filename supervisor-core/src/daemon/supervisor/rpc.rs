@@ -329,7 +329,7 @@ impl Supervisor {
     fn process_info(&self, i: usize, now: SystemTime) -> Value {
         let slot = &self.procs[i];
         let m = &slot.machine;
-        let log = |c: &crate::daemon::model::ChannelModel| {
+        let log = |c: &crate::model::ChannelModel| {
             c.logfile
                 .as_ref()
                 .map(|p| p.display().to_string())
