@@ -1,4 +1,4 @@
-//! A process's output channels: `stdout_*` and `stderr_*` keys ([CFG-LOG-*]), and AUTO log
+//! A process's output channels: the `stdout_*` and `stderr_*` keys, and AUTO log
 //! names made up in `childlogdir`.
 
 use std::path::{Path, PathBuf};
@@ -116,8 +116,11 @@ pub(super) fn channel(
 
 /// What a `*_logfile` value asks for.
 pub(super) enum LogName {
+    /// `AUTO`: a name made up in `childlogdir`.
     Auto,
+    /// `NONE` (or `off`, or the deprecated `syslog`): no file.
     None,
+    /// A file name.
     Path(String),
 }
 

@@ -1,4 +1,4 @@
-//! `[fcgi-program:x]`'s socket keys ([CFG-FCGI-*]); its other keys are a program's.
+//! `[fcgi-program:x]`'s socket keys; its other keys are a program's.
 
 use std::path::PathBuf;
 

@@ -38,7 +38,9 @@ pub(super) struct Globals<'a> {
 
 /// What the program sections produce.
 struct Out<'m> {
+    /// Every process so far.
     programs: Vec<ProgramModel>,
+    /// Every listener pool so far.
     pools: Vec<PoolSettings>,
     /// Warnings to log at startup.
     messages: &'m mut Vec<LogLine>,
@@ -228,11 +230,17 @@ fn process_params(ctx: &mut Ctx, s: &Section, early: &Expansions, gname: &str) -
 
 /// The section keys every process of a group shares, from `redirect_stderr` to `command`.
 struct Keys<'s> {
+    /// `redirect_stderr=`.
     redirect_stderr: bool,
+    /// `numprocs=`.
     numprocs: i64,
+    /// `numprocs_start=`, the first process number.
     numprocs_start: i64,
+    /// One past the last process number.
     numprocs_end: i64,
+    /// `user=`.
     user: Option<RunAs>,
+    /// `umask=`.
     umask: Option<u32>,
     /// `process_name`, not yet expanded.
     template: String,
@@ -309,7 +317,9 @@ fn shared_keys<'s>(
 
 /// One group's section and what its processes share.
 struct Shape<'s> {
+    /// The section.
     s: &'s Section,
+    /// Its shared keys.
     keys: Keys<'s>,
     /// The names known before the process number (`program_name`, `group_name`, ...).
     early: Expansions,
