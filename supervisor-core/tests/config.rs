@@ -13,8 +13,8 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use supervisor_core::config::{load, LoadedConfig, Overrides};
-use supervisor_core::daemon::model::{ChannelModel, ServerModel};
 use supervisor_core::log_level::LogLevel;
+use supervisor_core::model::{ChannelModel, ServerModel};
 use supervisor_core::process::AutoRestart;
 
 /// Every case gets this `[supervisord]` prelude unless it has its own (`{dir}` = temp dir).

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use event_proto::{EventMask, LenUnit};
-use supervisor_core::daemon::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
 use supervisor_core::daemon::supervisor::{run, Control};
 use supervisor_core::http::UnixSocketOptions;
 use supervisor_core::log_level::LogLevel;
 use supervisor_core::logging::{MainLog, MainLogTarget};
+use supervisor_core::model::{ChannelModel, DaemonModel, ProgramModel, ServerModel};
 use supervisor_core::pool::PoolSettings;
-use supervisor_core::process::{AutoRestart, ProcessParams};
+use supervisor_core::process::AutoRestart;
 use tokio::sync::{mpsc, oneshot};
 
 const LISTENER: &str = r#"
@@ -32,35 +32,23 @@ while True:
 "#;
 
 fn program(name: &str, argv: &[&str], dir: &Path) -> ProgramModel {
-    let mut params = ProcessParams::new(name, name);
-    params.startsecs = 0;
-    params.autorestart = AutoRestart::False;
-    params.stopwaitsecs = 5;
-    ProgramModel {
-        params,
-        group_priority: 999,
-        priority: 999,
-        argv: argv.iter().map(|s| s.to_string()).collect(),
-        command: argv.join(" "),
-        environment: Vec::new(),
-        directory: None,
-        umask: None,
-        user: None,
-        redirect_stderr: false,
-        strip_ansi: false,
-        stdout: ChannelModel {
+    ProgramModel::builder(name)
+        .argv(argv.iter().copied())
+        .params(|p| {
+            p.startsecs = 0;
+            p.autorestart = AutoRestart::False;
+            p.stopwaitsecs = 5;
+        })
+        .stdout(ChannelModel {
             logfile: Some(dir.join(format!("{name}.out"))),
             events_enabled: true,
             ..Default::default()
-        },
-        stderr: ChannelModel {
+        })
+        .stderr(ChannelModel {
             logfile: Some(dir.join(format!("{name}.err"))),
             ..Default::default()
-        },
-        pool: None,
-        server_url: None,
-        fcgi_socket: None,
-    }
+        })
+        .build()
 }
 
 async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
@@ -123,15 +111,12 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
     listener.priority = -1;
     listener.pool = Some(0);
     let model = DaemonModel {
-        identifier: "supervisor".into(),
         main_log: MainLogTarget::File {
             path: dir.join("supervisord.log"),
             maxbytes: 0,
             backups: 0,
         },
         loglevel: LogLevel::Debug,
-        echo_log: false,
-        environment: Vec::new(),
         server_url: Some(url.clone()),
         servers: vec![ServerModel::Unix {
             socket: UnixSocketOptions {
@@ -150,7 +135,7 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
         }],
-        source: None,
+        ..DaemonModel::default()
     };
     let log = MainLog::open(&model.main_log, model.loglevel, false).expect("main log");
     let (ctl, rx) = mpsc::unbounded_channel();

@@ -11,12 +11,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use event_proto::{EventMask, LenUnit};
-use supervisor_core::daemon::model::{ChannelModel, DaemonModel, ProgramModel};
 use supervisor_core::daemon::supervisor::{run, Control};
 use supervisor_core::log_level::LogLevel;
 use supervisor_core::logging::{MainLog, MainLogTarget};
+use supervisor_core::model::{ChannelModel, DaemonModel, ProgramModel};
 use supervisor_core::pool::{PoolCounters, PoolSettings};
-use supervisor_core::process::{AutoRestart, ProcessParams};
+use supervisor_core::process::AutoRestart;
 use tokio::sync::{mpsc, oneshot};
 
 static ONE_DAEMON_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -87,30 +87,20 @@ fn listener(mode: &str, out: &Path, numprocs: usize) -> Vec<ProgramModel> {
     (0..numprocs)
         .map(|n| {
             let name = format!("lst_{n}");
-            let mut params = ProcessParams::new(&name, "lst");
-            params.startsecs = 0;
-            params.autorestart = AutoRestart::True;
-            ProgramModel {
-                params,
-                group_priority: -1,
-                priority: -1,
-                argv: vec!["python3".into(), "-c".into(), LISTENER.into()],
-                command: "python3 -c LISTENER".into(),
-                environment: vec![
-                    ("MODE".into(), mode.into()),
-                    ("OUT".into(), out.display().to_string()),
-                ],
-                directory: None,
-                umask: None,
-                user: None,
-                redirect_stderr: false,
-                strip_ansi: false,
-                stdout: ChannelModel::default(),
-                stderr: ChannelModel::default(),
-                pool: Some(0),
-                server_url: None,
-                fcgi_socket: None,
-            }
+            ProgramModel::builder(&name)
+                .group("lst")
+                .params(|p| {
+                    p.startsecs = 0;
+                    p.autorestart = AutoRestart::True;
+                })
+                .group_priority(-1)
+                .priority(-1)
+                .argv(["python3", "-c", LISTENER])
+                .command("python3 -c LISTENER")
+                .env("MODE", mode)
+                .env("OUT", out.display().to_string())
+                .pool(0)
+                .build()
         })
         .collect()
 }
@@ -126,17 +116,12 @@ fn model_for(
     events: &str,
 ) -> DaemonModel {
     DaemonModel {
-        identifier: "supervisor".into(),
         main_log: MainLogTarget::File {
             path: dir.join("supervisord.log"),
             maxbytes: 0,
             backups: 0,
         },
         loglevel: LogLevel::Debug,
-        echo_log: false,
-        environment: Vec::new(),
-        server_url: None,
-        servers: Vec::new(),
         programs,
         pools: vec![PoolSettings {
             name: "lst".into(),
@@ -145,7 +130,7 @@ fn model_for(
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
         }],
-        source: None,
+        ..DaemonModel::default()
     }
 }
 
@@ -409,34 +394,24 @@ fn flood_with_failing_and_crashing_listeners_loses_nothing_uncounted() {
         let dir = temp_dir("soak");
         let out = dir.join("events.txt");
         let mut programs = listener("chaos", &out, 3);
-        let mut params = ProcessParams::new("flood", "flood");
-        params.startsecs = 0;
-        params.autostart = false;
-        params.autorestart = AutoRestart::False;
         let script = format!(
             "import sys, time\nfor i in range({lines}):\n    sys.stdout.write('line %d\\n' % i); sys.stdout.flush(); time.sleep(0.002)\n"
         );
-        programs.push(ProgramModel {
-            params,
-            group_priority: 999,
-            priority: 999,
-            argv: vec!["python3".into(), "-c".into(), script.clone()],
-            command: format!("python3 -c {script}"),
-            environment: Vec::new(),
-            directory: None,
-            umask: None,
-            user: None,
-            redirect_stderr: false,
-            strip_ansi: false,
-            stdout: ChannelModel {
-                events_enabled: true,
-                ..Default::default()
-            },
-            stderr: ChannelModel::default(),
-            pool: None,
-            server_url: None,
-            fcgi_socket: None,
-        });
+        programs.push(
+            ProgramModel::builder("flood")
+                .params(|p| {
+                    p.startsecs = 0;
+                    p.autostart = false;
+                    p.autorestart = AutoRestart::False;
+                })
+                .argv(["python3".to_owned(), "-c".to_owned(), script.clone()])
+                .command(format!("python3 -c {script}"))
+                .stdout(ChannelModel {
+                    events_enabled: true,
+                    ..Default::default()
+                })
+                .build(),
+        );
         let r = Running::start(
             model_for(&dir, programs, 50, "PROCESS_LOG_STDOUT"),
             dir,

@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 use supervisor_core::daemon::spawn::{
-    child_environment, resolve_command, spawn, RunAs, SpawnRequest, Spawned,
+    child_environment, resolve_command, spawn, SpawnRequest, Spawned,
 };
+use supervisor_core::model::RunAs;
 
 fn request(script: &str) -> SpawnRequest {
     SpawnRequest {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::load::Overrides;
+use crate::model::Overrides;
 
 /// What the command line asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use nix::sys::socket::{
     SockaddrStorage, UnixAddr,
 };
 
-use super::model::FcgiSocket;
+use crate::model::FcgiSocket;
 
 /// Binds and listens on `spec` (close-on-exec; the spawn edge hands a duplicate to children).
 pub fn bind_socket(spec: &FcgiSocket) -> io::Result<OwnedFd> {

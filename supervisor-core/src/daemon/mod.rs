@@ -4,7 +4,6 @@
 pub mod fcgi;
 pub mod heap_trim;
 pub mod lifecycle;
-pub mod model;
 pub mod pipes;
 pub mod reaper;
 pub mod servers;

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::model::ServerModel;
 use super::supervisor::{Control, RpcRoutes};
 use crate::http::{bind_unix, BindError, Credentials, Listener, ServerOptions};
+use crate::model::ServerModel;
 
 /// A bound socket not yet served.
 #[derive(Debug)]

@@ -19,6 +19,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 
+use crate::model::RunAs;
+
 /// Where `PATH` lookups go when no `PATH` is set ([CFG-CMD-path]).
 const DEFAULT_PATH: &str = "/bin:/usr/bin:/usr/local/bin";
 
@@ -33,17 +35,6 @@ impl fmt::Display for SpawnError {
 }
 
 impl std::error::Error for SpawnError {}
-
-/// The user a child runs as (resolved at config load).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunAs {
-    /// The uid.
-    pub uid: u32,
-    /// The primary gid.
-    pub gid: u32,
-    /// Supplementary groups.
-    pub groups: Vec<u32>,
-}
 
 /// Everything needed to start one process.
 #[derive(Debug, Clone)]

@@ -3,36 +3,13 @@
 //! supervisor task on a current-thread runtime, and cleanup. The `supervisord` binary parses
 //! its flags and config, then calls [`run_daemon`].
 
-use std::path::PathBuf;
-
 use tokio::sync::mpsc;
 
 use super::lifecycle::{daemonize, set_rlimits, Forked, Pidfile};
-use super::model::{DaemonModel, ServerModel};
-use super::spawn::RunAs;
 use super::supervisor::{run_with, Ended};
 use crate::log_level::{LogLevel, LogLine};
 use crate::logging::MainLog;
-
-/// Process-level settings of `[supervisord]` that are not about children.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DaemonOptions {
-    /// `minfds=`.
-    pub minfds: u64,
-    /// `minprocs=`.
-    pub minprocs: u64,
-    /// `pidfile=`.
-    pub pidfile: Option<PathBuf>,
-    /// Lines the config loader produced (warnings, include notes), logged once the log is open.
-    pub parse_messages: Vec<LogLine>,
-    /// Run in the background: `Some((directory, umask))` unless `nodaemon`.
-    pub daemonize: Option<(Option<PathBuf>, u32)>,
-    /// `childlogdir`, to clear of a previous run's AUTO child logs at start; `None` with
-    /// `nocleanup` ([CFG-SUPD-nocleanup], [CFG-LOGNAME-cleanup]).
-    pub clean_childlogdir: Option<PathBuf>,
-    /// `[supervisord] user=` (or `-u`): whom to run as ([CFG-SUPD-user]).
-    pub user: Option<RunAs>,
-}
+use crate::model::{DaemonModel, DaemonOptions, RunAs, ServerModel};
 
 /// Drops to `user` before anything else happens, as 4.3 does (so the main log, the sockets
 /// and AUTO child logs are created by that user). Returns the line to log; `Err` is the

@@ -8,8 +8,8 @@ use event_proto::xmlrpc::Value;
 use event_proto::{EventMask, EventType, Payload, Text};
 
 use super::state::{sort_key, PoolSlot, Slot, Supervisor};
-use crate::daemon::model::{ChannelModel, DaemonModel, ProgramModel};
 use crate::log_level::LogLevel;
+use crate::model::{ChannelModel, DaemonModel, FcgiSocket, ProgramModel};
 use crate::pool::{Pool, PoolSettings};
 use crate::process::Now;
 use crate::rpc::Fault;
@@ -255,7 +255,7 @@ impl Supervisor {
         self.fcgi_sockets.retain(|spec, _| {
             let keep = in_use.contains(spec);
             if !keep {
-                if let crate::daemon::model::FcgiSocket::Unix { path, .. } = spec {
+                if let FcgiSocket::Unix { path, .. } = spec {
                     let _ = std::fs::remove_file(path);
                 }
             }

@@ -10,10 +10,10 @@ use nix::sys::signal::{kill, Signal as NixSignal};
 use nix::unistd::Pid;
 
 use super::state::Supervisor;
-use crate::daemon::model::ChannelModel;
 use crate::daemon::pipes::spawn_reader;
 use crate::daemon::spawn::{child_environment, spawn, SpawnRequest};
 use crate::log_level::LogLevel;
+use crate::model::ChannelModel;
 use crate::output::dispatcher::{ChannelSettings, OutputAction, OutputDispatcher};
 use crate::output::rotating::RotatingLog;
 use crate::process::{Action, Now};

@@ -156,7 +156,7 @@ impl Supervisor {
     pub(super) fn process_info(&self, i: usize, now: SystemTime) -> Value {
         let slot = &self.procs[i];
         let m = &slot.machine;
-        let log = |c: &crate::daemon::model::ChannelModel| {
+        let log = |c: &crate::model::ChannelModel| {
             c.logfile
                 .as_ref()
                 .map(|p| p.display().to_string())

@@ -11,12 +11,12 @@ use tokio::sync::mpsc;
 
 use super::messages::PipeId;
 use super::waiting;
-use crate::daemon::model::{DaemonModel, ProgramModel};
 use crate::daemon::pipes::{spawn_writer, PipeEvent, WriteFailed};
 use crate::events::tick::TickClock;
 use crate::events::EventBus;
 use crate::log_level::{LogLevel, LogLine};
 use crate::logging::MainLog;
+use crate::model::{DaemonModel, ProgramModel};
 use crate::output::dispatcher::OutputDispatcher;
 use crate::output::rotating::RotatingLog;
 use crate::pool::Pool;
@@ -116,7 +116,7 @@ pub(super) struct Supervisor {
     /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
     pub(super) restart_requested: bool,
     /// `[fcgi-program:x]` listening sockets, one per distinct socket ([CFG-FCGI-runtime]).
-    pub(super) fcgi_sockets: HashMap<crate::daemon::model::FcgiSocket, Arc<std::os::fd::OwnedFd>>,
+    pub(super) fcgi_sockets: HashMap<crate::model::FcgiSocket, Arc<std::os::fd::OwnedFd>>,
 }
 
 /// How long a listener may live on after closing its stdout before it is treated as broken

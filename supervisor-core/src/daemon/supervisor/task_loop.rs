@@ -9,12 +9,12 @@ use tokio::sync::mpsc;
 
 use super::messages::{Control, Ended, PipeId};
 use super::state::{Phase, Supervisor, STDOUT_CLOSED_GRACE};
-use crate::daemon::model::DaemonModel;
 use crate::daemon::pipes::{PipeEvent, WriteFailed, PIPE_CHANNEL_BOUND};
 use crate::daemon::reaper::{spawn_reaper, Reaped};
 use crate::daemon::signals::{spawn_signal_listener, DaemonSignal};
 use crate::log_level::LogLevel;
 use crate::logging::MainLog;
+use crate::model::DaemonModel;
 use crate::process::Now;
 
 /// Runs the daemon until it has shut down. Must be called inside a tokio runtime; binds the
@@ -84,7 +84,7 @@ pub async fn run_with(
         let _ = std::fs::remove_file(path);
     }
     for spec in sup.fcgi_sockets.keys() {
-        if let crate::daemon::model::FcgiSocket::Unix { path, .. } = spec {
+        if let crate::model::FcgiSocket::Unix { path, .. } = spec {
             let _ = std::fs::remove_file(path);
         }
     }

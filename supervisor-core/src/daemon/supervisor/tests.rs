@@ -10,10 +10,10 @@ use event_proto::{EventMask, EventType, LenUnit, ListenerState, Payload};
 use tokio::sync::mpsc;
 
 use super::state::{Phase, Supervisor};
-use crate::daemon::model::{ChannelModel, DaemonModel, ProgramModel};
 use crate::daemon::reaper::Reaped;
 use crate::log_level::LogLevel;
 use crate::logging::{MainLog, MainLogTarget};
+use crate::model::{ChannelModel, DaemonModel, ProgramModel};
 use crate::pool::PoolSettings;
 use crate::process::{Now, ProcessParams};
 
