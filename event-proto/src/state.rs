@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A supervised process's state ([PROC-STATE-*] in processes.md), with 4.3's numeric codes.
+/// A supervised process's state ([PROC-STATE-*]), with 4.3's numeric codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProcessState {
     /// Never started, or stopped by request (code 0).

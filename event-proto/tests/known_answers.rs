@@ -1,4 +1,4 @@
-//! Every captured example of `shared/spec/events.md` decodes to the expected value and encodes
+//! Every captured example of 4.3's event protocol (the envelopes and payloads 4.3 writes, [EV-*]) decodes to the expected value and encodes
 //! back to the identical bytes.
 
 use bytes::{Bytes, BytesMut};

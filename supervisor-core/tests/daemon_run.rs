@@ -175,7 +175,7 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
         "{states:?}"
     );
 
-    // The real Python clients against our daemon ([RPC-CU-getRPCInterface], rpc.md §5).
+    // The real Python clients against our daemon ([RPC-CU-getRPCInterface], [CTL-COMMANDS]).
     let (out, code) = ctl_cmd(&url, &["status"]).await;
     assert_eq!(code, 0, "{out}");
     let status_line = out

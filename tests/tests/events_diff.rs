@@ -1,6 +1,6 @@
 //! The events a listener receives, and their payloads, are those supervisor 4.3 sends for the
 //! same scenario: the same script runs against both daemons with a childutils listener that
-//! records every event it gets ([EV-TYPES], [EV-PAYLOAD-*], [EV-SELF-group], issue 5).
+//! records every event it gets ([EV-TYPES], [EV-PAY-*], [EV-SELF-group], issue 5).
 //!
 //! Steps are run one at a time; after each the test waits for the step's last event, and the
 //! events of each step are compared as a sorted list (within a step, output and exit events

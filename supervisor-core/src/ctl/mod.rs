@@ -1,4 +1,4 @@
-//! `supervisorctl`: the command-line client for a running supervisord ([CTL-*], rpc.md §5).
+//! `supervisorctl`: the command-line client for a running supervisord ([CTL-*], [CTL-COMMANDS]).
 //! [`run`] is what the binary calls, so tests can run it in process too.
 
 mod client;

@@ -1,4 +1,4 @@
-//! Pool state machine tests: each scenario is one from events.md, driven without processes.
+//! Pool state machine tests: each scenario is one of 4.3's pool behaviours ([EV-*]), driven without processes.
 
 use bytes::Bytes;
 use event_proto::payload::{ProcessGroupPayload, RemoteCommunicationPayload};

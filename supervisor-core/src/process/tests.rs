@@ -1,4 +1,4 @@
-//! Every transition of processes.md with a fake clock.
+//! Every process state transition of 4.3 ([PROC-STATE-*]) with a fake clock.
 
 use std::time::Duration;
 

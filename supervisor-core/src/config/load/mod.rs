@@ -1,4 +1,4 @@
-//! From files to the daemon's model: every section, key, default and check of config.md, with
+//! From files to the daemon's model: every section, key, default and check of 4.3's configuration ([CFG-*]), with
 //! all problems collected in one pass. Each section kind is read by its own module, in the
 //! order 4.3 reports problems: `[supervisord]`, the servers, `[rpcinterface:x]`,
 //! `[group:x]`, the program sections, `[supervisorctl]`.

@@ -1,4 +1,4 @@
-//! The commands, with 4.3's output and exit statuses ([CTL-*], rpc.md §5): the dispatcher and
+//! The commands, with 4.3's output and exit statuses ([CTL-*], [CTL-COMMANDS]): the dispatcher and
 //! the helpers the commands share here, one command (or close family) per submodule. Every
 //! command writes to a `&mut dyn Write` (stdout in the binary), so its output can be read in
 //! process.

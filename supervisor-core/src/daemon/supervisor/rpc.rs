@@ -1,4 +1,4 @@
-//! The `supervisor.*` and `system.*` XML-RPC methods (rpc.md §3), run inside the supervisor
+//! The `supervisor.*` and `system.*` XML-RPC methods ([RPC-METHODS]), run inside the supervisor
 //! task: argument checks, name lookup, and the methods that answer at once. Calls that wait
 //! are in the sibling `waiting` module.
 
