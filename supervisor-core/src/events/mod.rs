@@ -5,35 +5,10 @@ pub mod tick;
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use event_proto::{EventType, Payload};
 
+pub use crate::pool::emitted::{next_serial, EmittedEvent, SharedEvent};
 use crate::pool::{Pool, PoolAction};
-
-/// An emitted event: its concrete type, its encoded payload and its global serial. Shared by
-/// every pool that buffers it.
-pub type SharedEvent = Arc<EmittedEvent>;
-
-/// The data of one emitted event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmittedEvent {
-    /// The concrete type.
-    pub event_type: EventType,
-    /// The payload bytes, encoded once when the event was created ([EV-PAY-pid]: values are
-    /// captured then, not at delivery).
-    pub payload: Bytes,
-    /// The global serial ([EV-SERIAL-global]).
-    pub serial: u64,
-}
-
-/// The next value of a serial counter: both wrap to 0 after 2^63-1 ([EV-SERIAL-wrap]).
-pub fn next_serial(n: u64) -> u64 {
-    if n >= i64::MAX as u64 {
-        0
-    } else {
-        n + 1
-    }
-}
 
 /// Routes events to pools and numbers them.
 #[derive(Debug, Default)]

@@ -13,6 +13,7 @@
 //! delivery, rejection, rebuffer and drop is counted ([`PoolCounters`]).
 
 mod counters;
+pub mod emitted;
 mod queue;
 
 use bytes::{Bytes, BytesMut};
@@ -24,8 +25,8 @@ use event_proto::{
 pub use counters::PoolCounters;
 pub use queue::QueuedEvent;
 
-use crate::events::SharedEvent;
 use crate::log_level::{LogLevel, LogLine};
+use emitted::SharedEvent;
 use queue::EventQueue;
 
 /// What a pool asks the daemon to do.
@@ -146,7 +147,7 @@ impl Pool {
     /// the subscription and assigned the global serial. Returns log lines (an overflow drop).
     pub fn accept(&mut self, event: SharedEvent, out: &mut Vec<PoolAction>) {
         let poolserial = self.poolserial;
-        self.poolserial = crate::events::next_serial(self.poolserial);
+        self.poolserial = emitted::next_serial(self.poolserial);
         self.counters.accepted += 1;
         let queued = QueuedEvent { event, poolserial };
         if let Some(dropped) = self.queue.push_back(queued) {

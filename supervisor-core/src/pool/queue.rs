@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::events::SharedEvent;
+use super::emitted::SharedEvent;
 
 /// An event in one pool's queue, with the pool serial it was given when first buffered
 /// ([EV-POOLSERIAL]; kept on redelivery).
