@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use bytes::Bytes;
+use event_proto::payload::Channel;
 use tokio::sync::mpsc;
 
 use super::messages::PipeId;
@@ -49,6 +50,14 @@ pub(super) struct Slot {
 }
 
 impl Slot {
+    /// The output dispatcher of one of its channels, if that channel has one.
+    pub(super) fn dispatcher(&mut self, channel: Channel) -> Option<&mut OutputDispatcher> {
+        match channel {
+            Channel::Stdout => self.stdout.as_mut(),
+            Channel::Stderr => self.stderr.as_mut(),
+        }
+    }
+
     pub(super) fn new(model: ProgramModel, listener: Option<(usize, usize)>) -> Slot {
         Slot {
             machine: Process::new(model.params.clone()),

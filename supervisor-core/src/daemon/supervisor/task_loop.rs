@@ -131,11 +131,7 @@ impl Supervisor {
                     return;
                 }
                 let mut out = Vec::new();
-                let dispatcher = match channel {
-                    Channel::Stdout => slot.stdout.as_mut(),
-                    Channel::Stderr => slot.stderr.as_mut(),
-                };
-                if let Some(d) = dispatcher {
+                if let Some(d) = slot.dispatcher(channel) {
                     d.feed_bytes(data, &mut out);
                 }
                 self.apply_output(i, channel, out);
@@ -151,11 +147,7 @@ impl Supervisor {
                     return;
                 }
                 let mut out = Vec::new();
-                let dispatcher = match channel {
-                    Channel::Stdout => slot.stdout.as_mut(),
-                    Channel::Stderr => slot.stderr.as_mut(),
-                };
-                if let Some(d) = dispatcher {
+                if let Some(d) = slot.dispatcher(channel) {
                     d.finish(&mut out);
                 }
                 self.apply_output(i, channel, out);

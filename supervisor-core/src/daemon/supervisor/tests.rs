@@ -13,46 +13,30 @@ use super::state::{Phase, Supervisor};
 use crate::daemon::reaper::Reaped;
 use crate::log_level::LogLevel;
 use crate::logging::{MainLog, MainLogTarget};
-use crate::model::{ChannelModel, DaemonModel, ProgramModel};
+use crate::model::{DaemonModel, ProgramModel};
 use crate::pool::PoolSettings;
-use crate::process::{Now, ProcessParams};
+use crate::process::Now;
 
 fn program(name: &str, group_priority: i32, pool: Option<usize>) -> ProgramModel {
-    let mut params = ProcessParams::new(name, name);
-    params.autostart = false;
-    params.stopwaitsecs = 10;
-    ProgramModel {
-        params,
-        group_priority,
-        priority: 999,
-        argv: vec!["/bin/true".into()],
-        command: "/bin/true".into(),
-        environment: Vec::new(),
-        directory: None,
-        umask: None,
-        user: None,
-        redirect_stderr: false,
-        strip_ansi: false,
-        stdout: ChannelModel::default(),
-        stderr: ChannelModel::default(),
-        pool,
-        server_url: None,
-        fcgi_socket: None,
+    let builder = ProgramModel::builder(name)
+        .argv(["/bin/true"])
+        .group_priority(group_priority)
+        .params(|p| {
+            p.autostart = false;
+            p.stopwaitsecs = 10;
+        });
+    match pool {
+        Some(k) => builder.pool(k),
+        None => builder,
     }
+    .build()
 }
 
 fn daemon(programs: Vec<ProgramModel>, pools: Vec<PoolSettings>) -> DaemonModel {
     DaemonModel {
-        identifier: "supervisor".into(),
-        main_log: MainLogTarget::None,
-        loglevel: LogLevel::Info,
-        echo_log: false,
-        environment: Vec::new(),
-        server_url: None,
         programs,
-        servers: Vec::new(),
         pools,
-        source: None,
+        ..DaemonModel::default()
     }
 }
 
