@@ -8,8 +8,7 @@ use std::io::Write;
 use event_proto::xmlrpc::Value;
 
 use super::client::{CallError, Client};
-use crate::rpc::Method;
-use crate::rpc::{display_name, Fault};
+use crate::rpc::{display_name, Fault, Method};
 
 /// `println!` to a command's writer: one `write_fmt` of the line and its newline, and a panic
 /// when it cannot be written, as `println!` panics when stdout cannot be.
@@ -110,11 +109,9 @@ impl Ctl {
             return names;
         };
         for info in &infos {
-            let (group, name) = (s(info, "group"), s(info, "name"));
-            if group == name {
-                names.processes.push(name.to_owned());
-            } else {
-                names.processes.push(format!("{group}:{name}"));
+            let group = s(info, "group");
+            names.processes.push(name_of(info));
+            if group != s(info, "name") {
                 names.processes.push(format!("{group}:*"));
             }
             names.groups.push(group.to_owned());

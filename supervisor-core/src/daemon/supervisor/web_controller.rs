@@ -1,6 +1,7 @@
 //! The web interface's controller: 4.3's status page actions, the tail page and the log
 //! streams, each served through in-process XML-RPC calls.
 
+use event_proto::xmlrpc::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::messages::Control;
@@ -8,10 +9,11 @@ use super::routes::RpcRoutes;
 use crate::rpc::Method;
 
 impl RpcRoutes {
+    /// The web interface ([RPC-HTTP-web]): the status page and its actions, the tail page, and
+    /// the log streams.
     pub(super) async fn web(&self, path: &str, query: &str) -> crate::http::Answer {
         use crate::daemon::web;
         use crate::http::{Answer, Reply};
-        use event_proto::xmlrpc::Value;
         let not_found = || Answer::Full(Reply::error(hyper::StatusCode::NOT_FOUND));
         let (main_log, identifier) = {
             let (tx, rx) = oneshot::channel();
@@ -23,76 +25,23 @@ impl RpcRoutes {
         if path == "/" || path == "/index.html" {
             let name = web::query_get(query, "processname").unwrap_or_default();
             let action = web::query_get(query, "action").unwrap_or_default();
-            let message = match action.as_str() {
-                "start" | "stop" | "restart" | "clearlog" if name.is_empty() => {
-                    Some("No process name given".to_owned())
+            let message = match page_action(&action, &name) {
+                Some(PageAction::Refused(text)) => Some(text),
+                Some(PageAction::Calls {
+                    calls,
+                    done,
+                    failed,
+                }) => {
+                    let mut outcome = Ok(Value::Bool(true));
+                    for (method, params) in calls {
+                        outcome = self.call(method, params).await;
+                    }
+                    Some(match outcome {
+                        Ok(_) => done,
+                        Err(e) => format!("{failed}: {e}"),
+                    })
                 }
-                "start" => Some(
-                    match self
-                        .call(
-                            Method::StartProcess,
-                            vec![name.as_str().into(), true.into()],
-                        )
-                        .await
-                    {
-                        Ok(_) => format!("Process {name} started"),
-                        Err(e) => format!("Failed to start {name}: {e}"),
-                    },
-                ),
-                "stop" => Some(
-                    match self
-                        .call(Method::StopProcess, vec![name.as_str().into(), true.into()])
-                        .await
-                    {
-                        Ok(_) => format!("Process {name} stopped"),
-                        Err(e) => format!("Failed to stop {name}: {e}"),
-                    },
-                ),
-                "restart" => {
-                    let _ = self
-                        .call(Method::StopProcess, vec![name.as_str().into(), true.into()])
-                        .await;
-                    Some(
-                        match self
-                            .call(
-                                Method::StartProcess,
-                                vec![name.as_str().into(), true.into()],
-                            )
-                            .await
-                        {
-                            Ok(_) => format!("Process {name} restarted"),
-                            Err(e) => format!("Failed to restart {name}: {e}"),
-                        },
-                    )
-                }
-                "clearlog" => Some(
-                    match self
-                        .call(Method::ClearProcessLogs, vec![name.as_str().into()])
-                        .await
-                    {
-                        Ok(_) => format!("Log for {name} cleared"),
-                        Err(e) => format!("Failed to clear the log of {name}: {e}"),
-                    },
-                ),
-                "stopall" => Some(
-                    match self.call(Method::StopAllProcesses, vec![true.into()]).await {
-                        Ok(_) => "All stopped".to_owned(),
-                        Err(e) => format!("Failed to stop all: {e}"),
-                    },
-                ),
-                "restartall" => {
-                    let _ = self.call(Method::StopAllProcesses, vec![true.into()]).await;
-                    Some(
-                        match self
-                            .call(Method::StartAllProcesses, vec![true.into()])
-                            .await
-                        {
-                            Ok(_) => "All restarted".to_owned(),
-                            Err(e) => format!("Failed to restart all: {e}"),
-                        },
-                    )
-                }
-                _ => None,
+                None => None,
             };
             let infos = match self.call(Method::GetAllProcessInfo, Vec::new()).await {
                 Ok(Value::Array(v)) => v,
@@ -160,5 +109,106 @@ impl RpcRoutes {
             content_type: "text/plain;charset=utf-8",
             chunks,
         }
+    }
+}
+
+/// What an action of 4.3's status page (`index.html?action=...`) does.
+enum PageAction {
+    /// Nothing is called; the page shows this.
+    Refused(String),
+    /// These calls in order; the page reports the last one's outcome (a restart's stop may
+    /// fail because the process was not running, and the start still runs).
+    Calls {
+        calls: Vec<(Method, Vec<Value>)>,
+        done: String,
+        failed: String,
+    },
+}
+
+/// The status page's `action` for process `name`, or `None` for no action.
+fn page_action(action: &str, name: &str) -> Option<PageAction> {
+    let per_process = matches!(action, "start" | "stop" | "restart" | "clearlog");
+    if per_process && name.is_empty() {
+        return Some(PageAction::Refused("No process name given".to_owned()));
+    }
+    let wait = || vec![Value::from(name), Value::Bool(true)];
+    let all = || vec![Value::Bool(true)];
+    let (calls, done, failed) = match action {
+        "start" => (
+            vec![(Method::StartProcess, wait())],
+            format!("Process {name} started"),
+            format!("Failed to start {name}"),
+        ),
+        "stop" => (
+            vec![(Method::StopProcess, wait())],
+            format!("Process {name} stopped"),
+            format!("Failed to stop {name}"),
+        ),
+        "restart" => (
+            vec![
+                (Method::StopProcess, wait()),
+                (Method::StartProcess, wait()),
+            ],
+            format!("Process {name} restarted"),
+            format!("Failed to restart {name}"),
+        ),
+        "clearlog" => (
+            vec![(Method::ClearProcessLogs, vec![Value::from(name)])],
+            format!("Log for {name} cleared"),
+            format!("Failed to clear the log of {name}"),
+        ),
+        "stopall" => (
+            vec![(Method::StopAllProcesses, all())],
+            "All stopped".to_owned(),
+            "Failed to stop all".to_owned(),
+        ),
+        "restartall" => (
+            vec![
+                (Method::StopAllProcesses, all()),
+                (Method::StartAllProcesses, all()),
+            ],
+            "All restarted".to_owned(),
+            "Failed to restart all".to_owned(),
+        ),
+        _ => return None,
+    };
+    Some(PageAction::Calls {
+        calls,
+        done,
+        failed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_actions_call_what_4_3_calls() {
+        let Some(PageAction::Calls {
+            calls,
+            done,
+            failed,
+        }) = page_action("restart", "web")
+        else {
+            panic!("restart is an action");
+        };
+        let methods: Vec<Method> = calls.iter().map(|c| c.0).collect();
+        assert_eq!(methods, [Method::StopProcess, Method::StartProcess]);
+        assert_eq!(calls[1].1, vec![Value::from("web"), Value::Bool(true)]);
+        assert_eq!(
+            (done.as_str(), failed.as_str()),
+            ("Process web restarted", "Failed to restart web")
+        );
+        assert!(matches!(
+            page_action("stop", ""),
+            Some(PageAction::Refused(t)) if t == "No process name given"
+        ));
+        assert!(matches!(
+            page_action("stopall", ""),
+            Some(PageAction::Calls { .. })
+        ));
+        assert!(page_action("", "web").is_none());
+        assert!(page_action("bogus", "web").is_none());
     }
 }
