@@ -6,8 +6,7 @@ use event_proto::xmlrpc::Value;
 
 use super::{s, Ctl, ERROR};
 use crate::ctl::client::CallError;
-use crate::rpc::Fault;
-use crate::rpc::Method;
+use crate::rpc::{Fault, Method};
 
 impl Ctl {
     /// [CTL-fg]: the process's output streamed here, and each line typed sent to its stdin,

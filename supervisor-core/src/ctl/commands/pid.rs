@@ -6,8 +6,7 @@ use event_proto::xmlrpc::Value;
 
 use super::{i, Ctl, ERROR, NOT_RUNNING};
 use crate::ctl::client::CallError;
-use crate::rpc::Fault;
-use crate::rpc::Method;
+use crate::rpc::{Fault, Method};
 
 impl Ctl {
     /// `pid [<name>...|all]`: supervisord's pid, or each process's (0 when it is not running).

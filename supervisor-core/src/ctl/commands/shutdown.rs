@@ -4,8 +4,7 @@ use std::io::Write;
 
 use super::{prompt, Ctl, ERROR};
 use crate::ctl::client::CallError;
-use crate::rpc::Fault;
-use crate::rpc::Method;
+use crate::rpc::{Fault, Method};
 
 impl Ctl {
     /// `shutdown` or `reload` (`cmd`), asking first in the shell.

@@ -6,8 +6,7 @@ use event_proto::xmlrpc::Value;
 
 use super::{usage, Ctl, ERROR};
 use crate::ctl::client::CallError;
-use crate::rpc::Fault;
-use crate::rpc::Method;
+use crate::rpc::{Fault, Method};
 
 impl Ctl {
     /// `signal <signal> <name>|<group>:*|all...`.

@@ -104,11 +104,29 @@ fn a_send_that_fails_is_handed_back_to_the_pool_in_the_same_pass() {
     assert_eq!(pool.queued(), 1, "the event must not be lost");
 }
 
-fn sleeper() -> Child {
-    Command::new("sleep")
-        .arg("60")
-        .spawn()
-        .expect("spawn sleep")
+/// Real children that are killed and reaped by pid when the test ends, even when it fails.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn sleepers(n: usize) -> Children {
+    Children(
+        (0..n)
+            .map(|_| {
+                Command::new("sleep")
+                    .arg("60")
+                    .spawn()
+                    .expect("spawn sleep")
+            })
+            .collect(),
+    )
 }
 
 /// Waits for `child` (real time, with a deadline) and reports it as the reaper would.
@@ -139,8 +157,8 @@ fn shutdown_stops_the_highest_priority_group_first_and_waits_for_it() {
     ));
     // Groups are in ascending priority: slot 0 is "low", slot 1 is "high".
     assert_eq!(sup.groups[0].0, "low");
-    let mut children = [sleeper(), sleeper()];
-    for (i, child) in children.iter_mut().enumerate() {
+    let mut children = sleepers(2);
+    for (i, child) in children.0.iter_mut().enumerate() {
         let now = clock.advance(Duration::from_millis(10));
         let mut out = Vec::new();
         sup.procs[i].machine.start(now, &mut out).expect("start");
@@ -154,9 +172,9 @@ fn shutdown_stops_the_highest_priority_group_first_and_waits_for_it() {
 
     sup.begin_shutdown(now);
     // Only the higher-priority group was signalled; the task waits for it.
-    let reaped = reap(&mut children[1]);
+    let reaped = reap(&mut children.0[1]);
     assert!(
-        alive(&mut children[0]),
+        alive(&mut children.0[0]),
         "low was stopped before high had exited"
     );
     assert_eq!(sup.phase, Phase::Stopping(2));
@@ -165,7 +183,7 @@ fn shutdown_stops_the_highest_priority_group_first_and_waits_for_it() {
     sup.on_reaped(reaped, now);
     sup.on_tick(now);
     // Now the next group is stopped, and once it has exited the shutdown is done.
-    let reaped = reap(&mut children[0]);
+    let reaped = reap(&mut children.0[0]);
     let now = clock.advance(Duration::from_millis(50));
     sup.on_reaped(reaped, now);
     sup.on_tick(now);
