@@ -18,6 +18,7 @@ mod orphans;
 mod restart;
 mod sdk;
 mod socket_perms;
+mod stdin_bound;
 mod stopping;
 mod storm;
 mod syslog;

@@ -10,6 +10,7 @@ use event_proto::{EventType, Payload, ProcessState, Text};
 use tokio::sync::oneshot;
 
 use super::state::{Phase, Supervisor};
+use crate::daemon::pipes::StdinRefused;
 use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
 use crate::output::log_reader::{read_log, tail_log};
@@ -241,9 +242,12 @@ impl Supervisor {
                 if slot.machine.pid() == 0 || slot.machine.state() == ProcessState::Stopping {
                     return Err(Fault::NotRunning(name.to_owned()));
                 }
-                match self.stdin(i) {
-                    Some(tx) if tx.send(chars.into_bytes().into()).is_ok() => Ok(Value::Bool(true)),
-                    _ => Err(Fault::NoFile(name.to_owned())),
+                match self.stdin(i).map(|tx| tx.offer(chars.into_bytes().into())) {
+                    Some(Ok(())) => Ok(Value::Bool(true)),
+                    Some(Err(StdinRefused::Full(waiting))) => Err(Fault::Failed(format!(
+                        "{name}: {waiting} bytes sent to its stdin are not read yet"
+                    ))),
+                    Some(Err(StdinRefused::Closed)) | None => Err(Fault::NoFile(name.to_owned())),
                 }
             }
             Some(Method::SendRemoteCommEvent) => {

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use bytes::Bytes;
 use event_proto::payload::Channel;
 use tokio::sync::mpsc;
 
 use super::messages::{PipeId, SpawnId};
 use super::waiting;
-use crate::daemon::pipes::{spawn_writer, PipeEvent, WriteFailed};
+use crate::daemon::pipes::{spawn_writer, PipeEvent, StdinQueue, WriteFailed};
 use crate::daemon::reaper::Reaped;
 use crate::daemon::spawner::Spawner;
 use crate::events::tick::TickClock;
@@ -30,7 +29,7 @@ pub(super) struct Slot {
     pub(super) model: ProgramModel,
     pub(super) machine: Process,
     pub(super) generation: u64,
-    pub(super) stdin: Option<mpsc::UnboundedSender<Bytes>>,
+    pub(super) stdin: Option<StdinQueue>,
     /// The child's stdin before anything was written to it: the writer task is only started
     /// on first use (a listener's first event, `sendProcessStdin`), so quiet programs cost
     /// no task.
@@ -272,7 +271,7 @@ impl Supervisor {
         self.pools.iter().filter(|s| s.live).map(|s| &s.pool)
     }
 
-    pub(super) fn stdin(&mut self, i: usize) -> Option<&mpsc::UnboundedSender<Bytes>> {
+    pub(super) fn stdin(&mut self, i: usize) -> Option<&StdinQueue> {
         let slot = &mut self.procs[i];
         if slot.stdin.is_none() {
             if let Some(fd) = slot.stdin_fd.take() {
