@@ -65,7 +65,7 @@ impl Supervisor {
                     ProcessState::Starting | ProcessState::Running => {
                         let _ = self.procs[i].machine.stop(now, &mut out);
                     }
-                    ProcessState::Backoff => self.procs[i].machine.give_up(&mut out),
+                    ProcessState::Backoff => self.procs[i].machine.give_up(now, &mut out),
                     _ => {}
                 }
                 self.apply(i, out, now);
