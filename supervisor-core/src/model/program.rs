@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::RunAs;
+use super::{Orchestration, RunAs};
 use crate::process::ProcessParams;
 
 /// One output channel's settings.
@@ -91,6 +91,8 @@ pub struct ProgramModel {
     pub server_url: Option<String>,
     /// `[fcgi-program:x]`: the group's socket, the process's stdin.
     pub fcgi_socket: Option<FcgiSocket>,
+    /// Beyond 4.3: `depends_on`, `ready_check`, `essential`.
+    pub orchestration: Orchestration,
 }
 
 impl ProgramModel {
@@ -132,6 +134,7 @@ impl ProgramModel {
                 pool: None,
                 server_url: None,
                 fcgi_socket: None,
+                orchestration: Orchestration::default(),
             },
         }
     }
@@ -210,6 +213,12 @@ impl ProgramBuilder {
     /// [`DaemonModel::pools`](super::DaemonModel::pools).
     pub fn pool(mut self, index: usize) -> ProgramBuilder {
         self.model.pool = Some(index);
+        self
+    }
+
+    /// The orchestration keys (`depends_on`, `ready_check`, `essential`).
+    pub fn orchestration(mut self, orchestration: Orchestration) -> ProgramBuilder {
+        self.model.orchestration = orchestration;
         self
     }
 

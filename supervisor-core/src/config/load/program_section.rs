@@ -8,6 +8,7 @@ use super::ctx::{base_names, host_node_name, section_here, Ctx};
 use super::eventlistener_section::pool;
 use super::fcgi_section::fcgi_socket;
 use super::group_section::GroupMember;
+use super::orchestration::orchestration;
 use super::users::run_as;
 use crate::config::expand::{expand, ExpValue, Expansions};
 use crate::config::ini::{Entry, Section};
@@ -127,7 +128,8 @@ fn group_programs(
     } else {
         gprio
     };
-    let params = process_params(ctx, s, &early, &gname);
+    let mut params = process_params(ctx, s, &early, &gname);
+    let orchestration = orchestration(ctx, s, &early, pname, &mut params);
     let Some(keys) = shared_keys(ctx, s, kind, &early) else {
         return;
     };
@@ -166,6 +168,7 @@ fn group_programs(
         pool: pool_index,
         server_url: None,
         fcgi_socket,
+        orchestration,
     };
     let shape = Shape {
         s,

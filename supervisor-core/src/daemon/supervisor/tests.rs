@@ -87,6 +87,7 @@ fn a_send_that_fails_is_handed_back_to_the_pool_in_the_same_pass() {
         buffer_size: 10,
         len_unit: LenUnit::Chars,
         server: "supervisor".into(),
+        exit_details: false,
     };
     let mut sup = supervisor(daemon(
         vec![program("listener", 999, Some(0))],
