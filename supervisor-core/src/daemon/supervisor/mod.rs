@@ -10,11 +10,13 @@
 //! - `spawning`: a spawn's two halves around the spawner thread, and exits reaped early;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
+//! - `dependencies`: `depends_on` gating of starts and stops, ready-check probes, `essential`;
 //! - `rpc`, `waiting`, `config_rpc`: the XML-RPC handlers (those that answer at
 //!   once, those that wait, configuration), naming methods by [`crate::rpc::Method`];
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
 mod config_rpc;
+mod dependencies;
 mod effects;
 pub mod messages;
 mod pool_wiring;

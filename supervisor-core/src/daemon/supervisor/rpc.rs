@@ -110,17 +110,10 @@ impl Supervisor {
                 });
             }
         }
-        let mut out = Vec::new();
-        match self.procs[i].machine.start(now, &mut out) {
-            Err(crate::process::StartRefused::Unknown) => {
-                return Err(Fault::Failed(format!(
-                    "{name} is in an unknown process state"
-                )))
-            }
-            Err(_) => return Err(Fault::AlreadyStarted(name)),
-            Ok(()) => {}
+        if self.procs[i].start_wanted {
+            return Err(Fault::AlreadyStarted(name));
         }
-        self.apply(i, out, now);
+        self.request_start(i, now)?;
         match self.procs[i].machine.state() {
             ProcessState::Backoff | ProcessState::Fatal => Err(Fault::SpawnError(name)),
             _ => Ok(()),
@@ -144,14 +137,7 @@ impl Supervisor {
     }
 
     pub(super) fn rpc_stop(&mut self, i: usize, now: Now) -> Result<(), Fault> {
-        let name = self.procs[i].model.params.name.clone();
-        let mut out = Vec::new();
-        self.procs[i]
-            .machine
-            .stop(now, &mut out)
-            .map_err(|_| Fault::NotRunning(name))?;
-        self.apply(i, out, now);
-        Ok(())
+        self.request_stop(i, now)
     }
 
     pub(super) fn process_info(&self, i: usize, now: SystemTime) -> Value {
@@ -180,7 +166,15 @@ impl Supervisor {
             ("stdout_logfile", Value::from(log(&slot.model.stdout))),
             ("stderr_logfile", Value::from(log(&slot.model.stderr))),
             ("pid", Value::Int(i64::from(m.pid()))),
-            ("description", Value::from(m.description(now))),
+            (
+                "description",
+                Value::from(
+                    self.dependency_note(i)
+                        .unwrap_or_else(|| m.description(now)),
+                ),
+            ),
+            // Beyond 4.3: RUNNING and, with a ready check, the check passed.
+            ("ready", Value::Bool(m.is_ready())),
         ])
     }
 
