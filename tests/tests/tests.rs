@@ -14,6 +14,7 @@ mod harness;
 mod listeners;
 mod log_dir;
 mod many;
+mod orchestration;
 mod orphans;
 mod restart;
 mod sdk;
