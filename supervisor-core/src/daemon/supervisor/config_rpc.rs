@@ -372,6 +372,30 @@ impl Supervisor {
             "serverurl".into(),
             p.server_url.as_deref().map_or_else(none, Value::from),
         ));
+        // Beyond 4.3 (Python clients ignore extra members).
+        let o = &p.orchestration;
+        let pacing = &p.params.pacing;
+        fields.extend([
+            ("depends_on".into(), Value::from(o.depends_on.join(","))),
+            (
+                "ready_check".into(),
+                o.ready_check
+                    .as_ref()
+                    .map_or_else(none, |c| Value::from(c.to_string())),
+            ),
+            (
+                "ready_timeout".into(),
+                p.params.ready_timeout.map_or_else(none, int),
+            ),
+            ("ready_interval".into(), int(o.ready_interval_secs)),
+            ("essential".into(), Value::Bool(o.essential)),
+            ("backoff".into(), Value::from(pacing.curve.name())),
+            ("backoff_max".into(), int(pacing.max_secs)),
+            (
+                "fatal_retry_after".into(),
+                int(pacing.fatal_retry_after_secs),
+            ),
+        ]);
         Value::Struct(fields)
     }
 }
