@@ -106,10 +106,16 @@ impl Daemon {
     /// Evaluates a Python expression with `s` bound to the daemon's XML-RPC proxy (through
     /// `supervisor.childutils`, exactly as listeners reach the daemon), returning its `str()`.
     pub fn rpc(&self, expr: &str) -> io::Result<String> {
+        self.rpc_script(&format!("print({expr})"))
+    }
+
+    /// Runs a Python script with `s` bound as for [`Daemon::rpc`], returning its trimmed
+    /// stdout (for calls whose faults the test looks at, with `try`/`except`).
+    pub fn rpc_script(&self, body: &str) -> io::Result<String> {
         let script = format!(
             "from supervisor import childutils\n\
              s = childutils.getRPCInterface({{'SUPERVISOR_SERVER_URL': {url:?}}})\n\
-             print({expr})\n",
+             {body}\n",
             url = self.server_url()
         );
         let out = Command::new("python3").args(["-c", &script]).output()?;

@@ -14,7 +14,7 @@ use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
 use crate::output::log_reader::{read_log, tail_log};
 use crate::process::Now;
-use crate::rpc::{Fault, Method, NameSpec};
+use crate::rpc::{check_params, Fault, Method, NameSpec};
 use crate::signal::Signal;
 
 /// The package version we report (`getSupervisorVersion`): the 4.3 API we implement.
@@ -34,10 +34,13 @@ pub(super) fn arg_bool(params: &[Value], i: usize, default: bool) -> bool {
 }
 
 pub(super) fn arg_int(params: &[Value], i: usize) -> Result<i64, Fault> {
-    params
-        .get(i)
-        .and_then(Value::as_int)
-        .ok_or_else(|| Fault::IncorrectParameters(String::new()))
+    match params.get(i) {
+        Some(Value::Int(n)) => Some(*n),
+        // 4.3 calls int() on it, so "10" reads as 10.
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| Fault::IncorrectParameters(String::new()))
 }
 
 pub(super) fn status(name: &str, group: &str, result: &Result<(), Fault>) -> Value {
@@ -187,6 +190,9 @@ impl Supervisor {
     pub(super) fn call(&mut self, call: &MethodCall, now: Now) -> Outcome {
         let p = &call.params;
         let method = Method::parse(&call.method);
+        if let Some(m) = method {
+            check_params(m, p)?;
+        }
         if call.method.starts_with("supervisor.")
             && self.phase != Phase::Running
             && method != Some(Method::SendRemoteCommEvent)
@@ -383,14 +389,24 @@ impl Supervisor {
                 ),
                 Some(method) => {
                     let params = match c.get("params") {
-                        Some(Value::Array(p)) => p.clone(),
-                        _ => Vec::new(),
+                        Some(Value::Array(p)) => Some(p.clone()),
+                        None => Some(Vec::new()),
+                        // 4.3 calls the method with them spread, which fails.
+                        Some(_) => None,
                     };
-                    let mut sub = MethodCall {
-                        method: method.to_owned(),
-                        params,
-                    };
-                    self.call_no_wait(&mut sub, now)
+                    match params {
+                        None => Err(Fault::IncorrectParameters(String::new())),
+                        Some(params) => {
+                            let mut sub = MethodCall {
+                                method: method.to_owned(),
+                                params,
+                            };
+                            match Method::parse(method).map(|m| check_params(m, &sub.params)) {
+                                Some(Err(f)) => Err(f),
+                                _ => self.call_no_wait(&mut sub, now),
+                            }
+                        }
+                    }
                 }
             };
             results.push(match result {

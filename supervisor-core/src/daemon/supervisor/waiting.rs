@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use super::rpc::{arg_bool, arg_str, respond, status};
 use super::state::{Phase, Supervisor};
 use crate::process::Now;
-use crate::rpc::{Fault, Method, NameSpec};
+use crate::rpc::{check_params, Fault, Method, NameSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WaitFor {
@@ -54,6 +54,10 @@ impl Supervisor {
     ) -> Option<Pending> {
         let p = &call.params;
         let method = Method::parse(&call.method);
+        if let Some(Err(f)) = method.map(|m| check_params(m, p)) {
+            let _ = reply.send(f.response());
+            return None;
+        }
         let gated = call.method.starts_with("supervisor.") && self.phase != Phase::Running;
         let waits = method.is_some_and(Method::waits);
         if !waits || gated {
