@@ -119,14 +119,14 @@ mod tests {
         assert!(check_params(Method::StartProcess, &[Value::from("a"), Value::Int(0)]).is_ok());
         assert_eq!(
             check_params(Method::ReadLog, &[Value::Int(0), Value::Bool(true)])
-                .unwrap_err()
+                .expect_err("a fault")
                 .text(),
             "INCORRECT_PARAMETERS: parameter 2 must be an int"
         );
         let stdin = [Value::from("cat"), Value::Int(5)];
         assert_eq!(
             check_params(Method::SendProcessStdin, &stdin)
-                .unwrap_err()
+                .expect_err("a fault")
                 .text(),
             "INCORRECT_PARAMETERS: 5"
         );
