@@ -277,6 +277,48 @@ mod pipes {
         waitpid(Pid::from_raw(pid as i32), None).expect("reap head");
     }
 
+    /// Runs `script` (Python) as a child, reads all its stdout through a reader task, and
+    /// returns it.
+    async fn stdout_of_python(script: &str) -> Vec<u8> {
+        let s = spawn(&request(&format!("exec python3 -c \"{script}\"")), "py").expect("spawn");
+        let pid = s.pid;
+        let (tx, mut rx) = mpsc::channel(8);
+        let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
+        let mut got = Vec::new();
+        loop {
+            let ev = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .expect("data within 30 s")
+                .expect("reader alive");
+            match ev {
+                PipeEvent::Data(_, b) => got.extend_from_slice(&b),
+                PipeEvent::Closed(_) => break,
+            }
+        }
+        waitpid(Pid::from_raw(pid as i32), None).expect("reap python");
+        got
+    }
+
+    /// The child's own view of its stdout pipe's capacity, printed after what it wrote.
+    const PRINT_CAPACITY: &str = "import fcntl, sys; \
+        out = sys.stdout.buffer; out.flush(); \
+        out.write(b'capacity=%d' % fcntl.fcntl(1, 1032)); out.flush()";
+
+    #[tokio::test]
+    async fn a_pipe_found_full_is_grown_and_a_quiet_one_keeps_the_default() {
+        // Writes 64 KiB blocks until its pipe has grown (at most 16 MiB), then reports.
+        let busy = format!(
+            "import fcntl, sys; out = sys.stdout.buffer; n = 0
+while n < 256 and fcntl.fcntl(1, 1032) < 1048576: out.write(b'x' * 65536); out.flush(); n += 1
+{PRINT_CAPACITY}"
+        );
+        let got = stdout_of_python(&busy).await;
+        let tail = String::from_utf8_lossy(&got[got.len().saturating_sub(20)..]).into_owned();
+        assert!(tail.ends_with("capacity=1048576"), "busy child: {tail:?}");
+        let got = stdout_of_python(&format!("print('hello', flush=True); {PRINT_CAPACITY}")).await;
+        assert_eq!(String::from_utf8_lossy(&got), "hello\ncapacity=65536");
+    }
+
     #[tokio::test]
     async fn writing_to_a_dead_child_reports_the_unsent_bytes() {
         let s = spawn(&request("exit 0"), "gone").expect("spawn");

@@ -17,6 +17,19 @@ pub const READ_CHUNK: usize = 128 * 1024;
 /// The first read's buffer; it grows while reads fill it.
 const FIRST_READ: usize = 256;
 
+/// A pipe's capacity when Linux creates it.
+const DEFAULT_PIPE_CAPACITY: usize = 64 * 1024;
+
+/// The capacity a child's output pipe is given once one read finds it full
+/// (`/proc/sys/fs/pipe-max-size` allows this much to anyone by default).
+///
+/// With 64 KiB, a child writing flat out and the reader take turns: the child fills the
+/// pipe and sleeps, the reader empties it and sleeps, and each wake-up is paid on both sides.
+/// Measured on the child-log bench, a C copy with 4.3's rotation went from about 1.1 GB/s to
+/// 2.5 GB/s with this capacity. Only a pipe found full is grown, so quiet programs keep the
+/// default and an unprivileged daemon with many programs stays inside the per-user pipe quota.
+const BUSY_PIPE_CAPACITY: libc::c_int = 1024 * 1024;
+
 /// What a reader task reports, tagged with the caller's id for the pipe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PipeEvent<Id> {
@@ -47,6 +60,7 @@ where
         // A quiet pipe holds only a small buffer (500 idle programs cost little memory); a
         // read that fills the buffer doubles the next one, up to READ_CHUNK.
         let mut size = FIRST_READ;
+        let mut grown = false;
         let mut buf = BytesMut::new();
         loop {
             buf.reserve(size);
@@ -56,15 +70,32 @@ where
                     if n >= size {
                         size = (size * 2).min(READ_CHUNK);
                     }
+                    if !grown && n >= DEFAULT_PIPE_CAPACITY {
+                        grown = true;
+                        grow_pipe(&rx);
+                    }
                     let chunk = buf.split().freeze();
                     if tx.send(PipeEvent::Data(id.clone(), chunk)).await.is_err() {
                         return;
                     }
+                    // Let the supervisor task write this chunk before the next read. Reading
+                    // on while the pipe has data would queue up to the channel's bound (16 MiB)
+                    // in fresh buffers, all written and freed later in one go; one chunk at a
+                    // time, the buffer is reused while it is still in the CPU's cache.
+                    tokio::task::yield_now().await;
                 }
             }
         }
         let _ = tx.send(PipeEvent::Closed(id)).await;
     }))
+}
+
+/// Raises the pipe's capacity to [`BUSY_PIPE_CAPACITY`]. A refusal (the per-user pipe quota
+/// is spent, or a lowered `pipe-max-size`) leaves the pipe as it was, which is only slower.
+fn grow_pipe(rx: &pipe::Receiver) {
+    use nix::fcntl::{fcntl, FcntlArg};
+    use std::os::fd::AsRawFd;
+    let _ = fcntl(rx.as_raw_fd(), FcntlArg::F_SETPIPE_SZ(BUSY_PIPE_CAPACITY));
 }
 
 /// A write to a child's stdin failed (EPIPE: the child closed stdin or exited).

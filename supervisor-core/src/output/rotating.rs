@@ -85,18 +85,18 @@ impl RotatingLog {
         Ok(())
     }
 
-    /// Shifts `f.(n-1)` → `f.n` … `f` → `f.1` (the oldest is overwritten) and starts `f`
+    /// Shifts `f.(n-1)` → `f.n` … `f` → `f.1` (the oldest is removed) and starts `f`
     /// empty; with no backups `f` is just truncated. A current file that has vanished is
     /// simply started afresh.
     fn rotate(&mut self) -> io::Result<()> {
         for i in (1..self.backups).rev() {
             let from = backup_path(&self.path, i);
             if from.exists() {
-                fs::rename(&from, backup_path(&self.path, i + 1))?;
+                move_replacing(&from, &backup_path(&self.path, i + 1))?;
             }
         }
         if self.backups > 0 {
-            match fs::rename(&self.path, backup_path(&self.path, 1)) {
+            match move_replacing(&self.path, &backup_path(&self.path, 1)) {
                 Ok(()) => {}
                 Err(e)
                     if e.kind() == io::ErrorKind::NotFound
@@ -143,6 +143,19 @@ fn open_append(path: &Path) -> io::Result<(File, u64, bool)> {
     let file = OpenOptions::new().create(true).append(true).open(path)?;
     let meta = file.metadata()?;
     Ok((file, meta.len(), meta.is_file()))
+}
+
+/// Renames `from` to `to`, removing `to` first, as 4.3's rotation does. The removal is not
+/// only for fidelity: on ext4 a rename over an existing file makes the kernel write back the
+/// renamed file's pending data there and then (the `auto_da_alloc` rule), which stalled every
+/// rotation for milliseconds, while a removed backup's unwritten pages are simply dropped.
+fn move_replacing(from: &Path, to: &Path) -> io::Result<()> {
+    match fs::remove_file(to) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    fs::rename(from, to)
 }
 
 /// `f.n`.
