@@ -44,6 +44,20 @@ impl RotatingLog {
         })
     }
 
+    /// A log for `path` that could not be opened: it counts as failing, and each write tries
+    /// to open the path again (so [`RotatingLog::failing`] turns false once it can).
+    pub fn unopened(path: &Path, maxbytes: u64, backups: u32) -> RotatingLog {
+        RotatingLog {
+            path: path.to_owned(),
+            maxbytes,
+            backups,
+            file: None,
+            size: 0,
+            regular: true,
+            failing: true,
+        }
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path

@@ -15,7 +15,6 @@ use crate::daemon::spawn::{child_environment, spawn, SpawnRequest};
 use crate::log_level::LogLevel;
 use crate::model::ChannelModel;
 use crate::output::dispatcher::{ChannelSettings, OutputAction, OutputDispatcher};
-use crate::output::rotating::RotatingLog;
 use crate::process::{Action, Now};
 
 impl Supervisor {
@@ -84,7 +83,7 @@ impl Supervisor {
 
     pub(super) fn do_spawn(&mut self, i: usize, now: Now) {
         let slot = &self.procs[i];
-        let params = &slot.model.params;
+        let params = slot.model.params.clone();
         let env = child_environment(
             std::env::vars(),
             &params.name,
@@ -120,10 +119,9 @@ impl Supervisor {
             self.apply(i, out, now);
             return;
         }
-        // The log files open before the fork, as 4.3 makes its dispatchers: one that cannot
-        // be opened is a spawn error ([PROC-SPAWN-errors-parent]).
-        let logs = open_log(&slot.model.stdout, slot.listener.is_none())
-            .and_then(|out| Ok((out, open_log(&slot.model.stderr, true)?)));
+        // The log files open before the fork, as 4.3 makes its dispatchers; unlike 4.3, only
+        // running out of descriptors is a spawn error ([PROC-SPAWN-errors-parent]).
+        let logs = self.open_child_logs(i);
         let (stdout_log, stderr_log) = match logs {
             Ok(logs) => logs,
             Err(e) => {
@@ -274,29 +272,5 @@ impl Supervisor {
                 OutputAction::Event(t, payload) => self.emit(t, &payload),
             }
         }
-    }
-}
-
-/// The channel's log file, if it has one (and `wanted`).
-fn open_log(model: &ChannelModel, wanted: bool) -> std::io::Result<Option<RotatingLog>> {
-    match &model.logfile {
-        Some(path) if wanted => {
-            if model.auto {
-                // 4.3 makes AUTO names with mkstemp: the file starts out private (0600).
-                use std::os::unix::fs::OpenOptionsExt;
-                let created = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(path);
-                match created {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            RotatingLog::open(path, model.maxbytes, model.backups).map(Some)
-        }
-        _ => Ok(None),
     }
 }

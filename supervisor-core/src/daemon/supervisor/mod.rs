@@ -6,6 +6,7 @@
 //! - [`messages`]: what the task receives from outside, and why it ends;
 //! - `task_loop`: the loop, its deadlines and the message handlers;
 //! - `state`: the task's data (a slot per process and per pool, the groups, the phase);
+//! - `child_logs`: opening a process's logs before a spawn, creating a missing directory;
 //! - `effects`: spawning, signalling, child-log writes and state events;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
@@ -13,6 +14,7 @@
 //!   once, those that wait, configuration), naming methods by [`crate::rpc::Method`];
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
+mod child_logs;
 mod config_rpc;
 mod effects;
 pub mod messages;
