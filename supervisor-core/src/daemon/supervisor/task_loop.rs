@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::messages::{Control, Ended, PipeId};
 use super::state::{Phase, Supervisor, STDOUT_CLOSED_GRACE};
 use crate::daemon::pipes::{PipeEvent, WriteFailed, PIPE_CHANNEL_BOUND};
-use crate::daemon::reaper::{spawn_reaper, Reaped};
+use crate::daemon::reaper::{spawn_reaper, Reaped, ReaperEvent};
 use crate::daemon::signals::{spawn_signal_listener, DaemonSignal};
 use crate::log_level::LogLevel;
 use crate::logging::MainLog;
@@ -53,7 +53,13 @@ pub async fn run_with(
         sup.log.flush();
         let deadline = sup.next_deadline(Now::current());
         tokio::select! {
-            Some(r) = reap_rx.recv() => sup.on_reaped(r, Now::current()),
+            Some(r) = reap_rx.recv() => match r {
+                ReaperEvent::Reaped(r) => sup.on_reaped(r, Now::current()),
+                ReaperEvent::Signal => sup.line(
+                    LogLevel::Debug,
+                    "received SIGCHLD indicating a child quit",
+                ),
+            },
             Some(s) = sig_rx.recv() => sup.on_signal(s, Now::current()),
             Some(p) = pipe_rx.recv() => sup.on_pipe(p, Now::current()),
             Some(f) = fail_rx.recv() => sup.on_write_failed(f, Now::current()),
