@@ -14,6 +14,7 @@ mod harness;
 mod listeners;
 mod log_dir;
 mod many;
+mod multicall;
 mod orphans;
 mod restart;
 mod sdk;

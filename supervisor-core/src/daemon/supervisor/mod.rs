@@ -10,14 +10,15 @@
 //! - `effects`: spawning, signalling, child-log writes and state events;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
-//! - `rpc`, `waiting`, `config_rpc`: the XML-RPC handlers (those that answer at
-//!   once, those that wait, configuration), naming methods by [`crate::rpc::Method`];
+//! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
+//!   once, those that wait, `system.multicall`, configuration), naming methods by [`crate::rpc::Method`];
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
 mod child_logs;
 mod config_rpc;
 mod effects;
 pub mod messages;
+mod multicall;
 mod pool_wiring;
 mod routes;
 mod rpc;

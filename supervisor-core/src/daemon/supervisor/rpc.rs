@@ -7,7 +7,6 @@ use std::time::SystemTime;
 use event_proto::payload::RemoteCommunicationPayload;
 use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
 use event_proto::{EventType, Payload, ProcessState, Text};
-use tokio::sync::oneshot;
 
 use super::state::{Phase, Supervisor};
 use crate::daemon::spawn::resolve_command;
@@ -368,83 +367,11 @@ impl Supervisor {
                     .collect();
                 Ok(Value::Array(statuses))
             }
-            Some(Method::Multicall) => self.multicall(p, now),
+            // Run by the multicall module, which refuses it inside itself.
+            Some(Method::Multicall) => Err(Fault::IncorrectParameters(
+                "Recursive system.multicall forbidden".into(),
+            )),
             _ => Err(Fault::UnknownMethod),
-        }
-    }
-
-    /// `system.multicall` ([RPC-system.multicall]): bare values or fault structs. Calls that
-    /// would wait run without waiting here.
-    pub(super) fn multicall(&mut self, params: &[Value], now: Now) -> Outcome {
-        let Some(Value::Array(calls)) = params.first() else {
-            return Err(Fault::IncorrectParameters(String::new()));
-        };
-        let mut results = Vec::with_capacity(calls.len());
-        for c in calls {
-            let name = c.get("methodName").and_then(Value::as_str);
-            let result = match name {
-                None => Err(Fault::IncorrectParameters("No methodName".into())),
-                Some(m) if Method::parse(m) == Some(Method::Multicall) => Err(
-                    Fault::IncorrectParameters("Recursive system.multicall forbidden".into()),
-                ),
-                Some(method) => {
-                    let params = match c.get("params") {
-                        Some(Value::Array(p)) => Some(p.clone()),
-                        None => Some(Vec::new()),
-                        // 4.3 calls the method with them spread, which fails.
-                        Some(_) => None,
-                    };
-                    match params {
-                        None => Err(Fault::IncorrectParameters(String::new())),
-                        Some(params) => {
-                            let mut sub = MethodCall {
-                                method: method.to_owned(),
-                                params,
-                            };
-                            match Method::parse(method).map(|m| check_params(m, &sub.params)) {
-                                Some(Err(f)) => Err(f),
-                                _ => self.call_no_wait(&mut sub, now),
-                            }
-                        }
-                    }
-                }
-            };
-            results.push(match result {
-                Ok(v) => v,
-                Err(f) => Value::structure([
-                    ("faultCode", Value::Int(f.code())),
-                    ("faultString", Value::from(f.text())),
-                ]),
-            });
-        }
-        Ok(Value::Array(results))
-    }
-
-    pub(super) fn call_no_wait(&mut self, call: &mut MethodCall, now: Now) -> Outcome {
-        let (tx, mut rx) = oneshot::channel();
-        match Method::parse(&call.method) {
-            Some(Method::StartProcess)
-            | Some(Method::StopProcess)
-            | Some(Method::StartProcessGroup)
-            | Some(Method::StopProcessGroup) => {
-                call.params.truncate(1);
-                call.params.push(Value::Bool(false));
-            }
-            Some(Method::StartAllProcesses) | Some(Method::StopAllProcesses) => {
-                call.params = vec![Value::Bool(false)];
-            }
-            _ => return self.call(call, now),
-        }
-        if let Some(p) = self.begin_wait(call, tx, now) {
-            self.pending.push(p);
-            self.resolve_pending();
-        }
-        match rx.try_recv() {
-            Ok(MethodResponse::Value(v)) => Ok(v),
-            Ok(MethodResponse::Fault { code, string }) => {
-                Err(Fault::Failed(format!("{code}: {string}")))
-            }
-            Err(_) => Err(Fault::Failed("no result".into())),
         }
     }
 

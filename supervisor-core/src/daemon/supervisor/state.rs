@@ -120,6 +120,8 @@ pub(super) struct Supervisor {
     pub(super) fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
     /// RPC replies waiting for processes to reach a state.
     pub(super) pending: Vec<waiting::Pending>,
+    /// Multicalls waiting for one of their calls.
+    pub(super) multicalls: Vec<super::multicall::Multicall>,
     /// `supervisor.shutdown` was called.
     pub(super) shutdown_requested: bool,
     /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
@@ -206,6 +208,7 @@ impl Supervisor {
             pipe_tx,
             fail_tx,
             pending: Vec::new(),
+            multicalls: Vec::new(),
             shutdown_requested: false,
             restart_requested: false,
             fcgi_sockets: HashMap::new(),

@@ -270,6 +270,9 @@ impl Supervisor {
     }
 
     pub(super) fn on_tick(&mut self, now: Now) {
+        if !self.multicalls.is_empty() {
+            self.advance_multicalls(now);
+        }
         self.check_closed_listener_stdout(now);
         for i in 0..self.procs.len() {
             if self.procs[i]

@@ -39,6 +39,13 @@ impl Supervisor {
         reply: oneshot::Sender<MethodResponse>,
         now: Now,
     ) {
+        let method = Method::parse(&call.method);
+        if method == Some(Method::Multicall)
+            && check_params(Method::Multicall, &call.params).is_ok()
+        {
+            self.begin_multicall(call.params, reply, now);
+            return;
+        }
         if let Some(pending) = self.begin_wait(&call, reply, now) {
             self.pending.push(pending);
             self.resolve_pending();
