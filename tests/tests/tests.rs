@@ -7,6 +7,7 @@ mod ctl_shell;
 mod daemon_user;
 mod daemonize;
 mod disk_full;
+mod env_files;
 mod events_diff;
 mod every_method;
 mod fcgi;

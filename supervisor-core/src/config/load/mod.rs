@@ -15,6 +15,7 @@ use crate::model::{ConfigSource, DaemonModel, DaemonOptions, Overrides};
 
 mod channel;
 mod ctx;
+mod env_files;
 mod eventlistener_section;
 mod fcgi_section;
 mod group_section;

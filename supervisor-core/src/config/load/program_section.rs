@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use super::channel::{channel, log_name, AutoLogs, LogName};
 use super::ctx::{base_names, host_node_name, section_here, Ctx};
+use super::env_files::section_environment;
 use super::eventlistener_section::pool;
 use super::fcgi_section::fcgi_socket;
 use super::group_section::GroupMember;
 use super::users::run_as;
 use crate::config::expand::{expand, ExpValue, Expansions};
 use crate::config::ini::{Entry, Section};
-use crate::config::{command, environment, values};
+use crate::config::{command, values};
 use crate::log_level::{LogLevel, LogLine};
 use crate::model::{ProgramModel, RunAs};
 use crate::pool::PoolSettings;
@@ -351,18 +352,7 @@ fn process(
             return None;
         }
     };
-    let env = match s.get("environment") {
-        Some(e) => expand(&e.value, &late, &format!("{}.environment", s.name))
-            .and_then(|v| environment::parse(&v))
-            .unwrap_or_else(|m| {
-                ctx.err(s, Some(e), m);
-                Vec::new()
-            }),
-        None => Vec::new(),
-    };
-    for (k, v) in &env {
-        late.insert(format!("ENV_{k}"), ExpValue::Str(v.clone()));
-    }
+    let env = section_environment(ctx, s, &mut late, &section_here(g.here, s));
     let cmd = match expand(
         &shape.keys.command.value,
         &late,

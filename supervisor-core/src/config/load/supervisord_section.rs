@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use super::ctx::{base_names, Ctx};
+use super::env_files::section_environment;
 use super::users::run_as;
-use crate::config::expand::expand;
 use crate::config::ini::{Entry, Section};
-use crate::config::{environment, values};
+use crate::config::values;
 use crate::log_level::LogLevel;
 use crate::model::{Overrides, RunAs};
 
@@ -57,18 +57,8 @@ pub(super) fn supervisord(
     overrides: &Overrides,
     here: &Path,
 ) -> Supervisord {
-    let names = base_names(here, &[]);
-    let supd_env = match supd.get("environment") {
-        Some(e) => {
-            let v = expand(&e.value, &names, "supervisord.environment")
-                .and_then(|v| environment::parse(&v));
-            v.unwrap_or_else(|m| {
-                ctx.err(&supd, Some(e), m);
-                Vec::new()
-            })
-        }
-        None => Vec::new(),
-    };
+    let mut names = base_names(here, &[]);
+    let supd_env = section_environment(ctx, &supd, &mut names, here);
     let names = base_names(here, &supd_env);
     let supd = with_overrides(supd, overrides);
     let logfile = ctx.get(

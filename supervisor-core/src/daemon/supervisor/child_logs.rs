@@ -101,7 +101,8 @@ fn open_or_degrade(model: &ChannelModel, wanted: bool) -> io::Result<Opened> {
         _ => first,
     };
     Ok(Opened::Unavailable(
-        RotatingLog::unopened(path, model.maxbytes, model.backups),
+        RotatingLog::unopened(path, model.maxbytes, model.backups)
+            .with_timestamps(model.timestamps),
         error,
     ))
 }
@@ -123,4 +124,5 @@ fn open_log(model: &ChannelModel, path: &Path) -> io::Result<RotatingLog> {
         }
     }
     RotatingLog::open(path, model.maxbytes, model.backups)
+        .map(|l| l.with_timestamps(model.timestamps))
 }

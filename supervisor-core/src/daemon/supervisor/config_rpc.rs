@@ -322,6 +322,11 @@ impl Supervisor {
                 ),
                 (format!("{prefix}_logfile_maxbytes").into(), int(c.maxbytes)),
                 (format!("{prefix}_syslog").into(), Value::Bool(c.syslog)),
+                // An extension: 4.3 has no such key.
+                (
+                    format!("{prefix}_log_timestamps").into(),
+                    Value::Bool(c.timestamps),
+                ),
             ]
         };
         let mut fields: Vec<(std::borrow::Cow<'static, str>, Value)> = vec![

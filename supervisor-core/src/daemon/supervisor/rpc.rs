@@ -283,16 +283,19 @@ impl Supervisor {
             | Some(Method::ReadProcessLog)
             | Some(Method::ReadProcessStderrLog) => {
                 let i = self.one(arg_str(p, 0)?)?;
-                let path = self.channel_log(i, call.method.contains("Stderr"))?;
+                let stderr = call.method.contains("Stderr");
+                let path = self.channel_log(i, stderr)?;
                 read_log(&path, arg_int(p, 1)?, arg_int(p, 2)?)
+                    .map(|v| self.unstamped(i, stderr, v))
             }
             Some(Method::TailProcessStdoutLog)
             | Some(Method::TailProcessLog)
             | Some(Method::TailProcessStderrLog) => {
                 let i = self.one(arg_str(p, 0)?)?;
                 let (offset, length) = (arg_int(p, 1)?, arg_int(p, 2)?);
-                match self.channel_log(i, call.method.contains("Stderr")) {
-                    Ok(path) => Ok(tail_log(&path, offset, length)),
+                let stderr = call.method.contains("Stderr");
+                match self.channel_log(i, stderr) {
+                    Ok(path) => Ok(self.unstamped(i, stderr, tail_log(&path, offset, length))),
                     Err(_) => Ok(Value::Array(vec![
                         Value::from(""),
                         Value::Int(0),
@@ -415,6 +418,25 @@ impl Supervisor {
             statuses.push(status(&name, &self.procs[i].model.params.group, &result));
         }
         Ok(Value::Array(statuses))
+    }
+
+    /// A log slice (a string, or tail's `[string, offset, overflow]`) without the stamps of
+    /// `*_log_timestamps`, when the channel has them.
+    fn unstamped(&self, i: usize, stderr: bool, v: Value) -> Value {
+        let m = &self.procs[i].model;
+        if !(if stderr { &m.stderr } else { &m.stdout }).timestamps {
+            return v;
+        }
+        match v {
+            Value::String(s) => Value::String(crate::output::timestamps::strip(&s)),
+            Value::Array(mut a) => {
+                if let Some(Value::String(s)) = a.first_mut() {
+                    *s = crate::output::timestamps::strip(s);
+                }
+                Value::Array(a)
+            }
+            v => v,
+        }
     }
 
     pub(super) fn channel_log(&self, i: usize, stderr: bool) -> Result<std::path::PathBuf, Fault> {
