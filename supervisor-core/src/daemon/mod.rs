@@ -12,3 +12,4 @@ pub mod spawn;
 pub mod startup;
 pub mod supervisor;
 pub mod web;
+pub mod web_guard;
