@@ -9,6 +9,7 @@ pub mod reaper;
 pub mod servers;
 pub mod signals;
 pub mod spawn;
+pub mod spawner;
 pub mod startup;
 pub mod supervisor;
 pub mod web;

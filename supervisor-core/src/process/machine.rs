@@ -254,7 +254,8 @@ impl Process {
         out.push(Action::Spawn);
     }
 
-    /// The spawn succeeded ([LOG-LINE-spawned]).
+    /// The spawn succeeded ([LOG-LINE-spawned]). The spawn runs off the supervisor task, so
+    /// a stop may have come first: the process is then STOPPING, and is signalled at once.
     pub fn spawned(&mut self, pid: u32, now: Now, out: &mut Vec<Action>) {
         self.pid = pid;
         self.spawnerr.clear();
@@ -265,6 +266,11 @@ impl Process {
             LogLevel::Info,
             format!("spawned: '{}' with pid {pid}", self.params.name),
         );
+        if self.state == ProcessState::Stopping {
+            // A stop came while the spawn was in flight: the signal goes out now.
+            self.kill(self.params.stopsignal, self.params.stopasgroup, out);
+            return;
+        }
         // startsecs=0 reaches RUNNING at the first check ([PROC-START-startsecs]).
         self.tick(now, out);
     }
@@ -274,6 +280,13 @@ impl Process {
         self.spawnerr = error.to_owned();
         self.exitstatus = 0;
         self.log(out, LogLevel::Info, format!("spawnerr: {error}"));
+        if self.state == ProcessState::Stopping {
+            // A stop came while the spawn was in flight: nothing ran, nothing to retry.
+            self.kill_at = None;
+            self.laststop = Some(now.wall);
+            self.change(ProcessState::Stopped, out);
+            return;
+        }
         self.enter_backoff(now, out);
     }
 
@@ -343,7 +356,13 @@ impl Process {
         }
     }
 
+    /// Signals the process. While its spawn is still in flight (STARTING or STOPPING with no
+    /// pid yet) there is nothing to signal: [`Process::spawned`] sends the stop signal once
+    /// the pid is known.
     fn kill(&mut self, signal: Signal, group: bool, out: &mut Vec<Action>) {
+        if self.pid == 0 {
+            return;
+        }
         let what = if group { " process group" } else { "" };
         self.log(
             out,

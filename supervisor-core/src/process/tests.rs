@@ -453,3 +453,53 @@ fn descriptions_rpc_description() {
     assert_eq!(uptime(2 * 86_400 + 5), "2 days, 0:00:05");
     assert_eq!(uptime(68), "0:01:08");
 }
+
+#[test]
+fn a_stop_while_the_spawn_is_in_flight_signals_the_pid_once_it_is_known() {
+    let mut r = Rig::new(params("slow"));
+    r.start(0.0);
+    r.take();
+    r.stop(0.1);
+    let actions = r.take();
+    assert!(
+        !actions.iter().any(|a| matches!(a, Action::Kill { .. })),
+        "nothing to signal before the pid is known: {actions:?}"
+    );
+    assert_eq!(r.p.state(), S::Stopping);
+    // The SIGKILL deadline passing without a pid signals nothing either (never pid 0).
+    r.tick(30.0);
+    assert!(!r.take().iter().any(|a| matches!(a, Action::Kill { .. })));
+    r.spawned(4242, 30.1);
+    let actions = r.take();
+    assert_eq!(
+        logs(&actions),
+        [
+            "INFO spawned: 'slow' with pid 4242",
+            "DEBG killing slow (pid 4242) with signal SIGTERM"
+        ]
+    );
+    assert!(actions.contains(&Action::Kill {
+        pid: 4242,
+        group: false,
+        signal: crate::signal::Signal::TERM
+    }));
+    assert_eq!(r.p.state(), S::Stopping, "not RUNNING: a stop is pending");
+    r.exited(15, 30.2);
+    assert_eq!(r.p.state(), S::Stopped);
+}
+
+#[test]
+fn a_stop_while_the_spawn_is_in_flight_then_a_failed_spawn_is_stopped_not_backoff() {
+    let mut r = Rig::new(params("gone"));
+    r.start(0.0);
+    r.stop(0.1);
+    r.take();
+    r.p.spawn_failed("can't find command 'gone'", r.at(0.2), &mut r.out);
+    let events = r.events();
+    assert_eq!(
+        events.last().map(|e| (e.0, e.1)),
+        Some((S::Stopping, S::Stopped))
+    );
+    assert_eq!(r.p.spawnerr(), "can't find command 'gone'");
+    assert_eq!(r.p.next_deadline(), None, "no retry is scheduled");
+}

@@ -10,11 +10,8 @@ use nix::sys::signal::{kill, Signal as NixSignal};
 use nix::unistd::Pid;
 
 use super::state::Supervisor;
-use crate::daemon::pipes::spawn_reader;
-use crate::daemon::spawn::{child_environment, spawn, SpawnRequest};
 use crate::log_level::LogLevel;
-use crate::model::ChannelModel;
-use crate::output::dispatcher::{ChannelSettings, OutputAction, OutputDispatcher};
+use crate::output::dispatcher::OutputAction;
 use crate::process::{Action, Now};
 
 impl Supervisor {
@@ -79,119 +76,6 @@ impl Supervisor {
                 }
             }
         }
-    }
-
-    pub(super) fn do_spawn(&mut self, i: usize, now: Now) {
-        let slot = &self.procs[i];
-        let params = slot.model.params.clone();
-        let env = child_environment(
-            std::env::vars(),
-            &params.name,
-            &params.group,
-            slot.model
-                .server_url
-                .as_deref()
-                .or(self.model.server_url.as_deref()),
-            &self.model.environment,
-            &slot.model.environment,
-        );
-        let req = SpawnRequest {
-            argv: slot.model.argv.clone(),
-            env,
-            directory: slot.model.directory.clone(),
-            umask: slot.model.umask,
-            user: slot.model.user.clone(),
-            redirect_stderr: slot.model.redirect_stderr && slot.listener.is_none(),
-            stdin_socket: slot
-                .model
-                .fcgi_socket
-                .as_ref()
-                .and_then(|s| self.fcgi_sockets.get(s).cloned()),
-        };
-        if slot.model.fcgi_socket.is_some() && req.stdin_socket.is_none() {
-            let mut out = Vec::new();
-            let name = params.name.clone();
-            self.procs[i].machine.spawn_failed(
-                &format!("the fcgi socket of '{name}' could not be created"),
-                now,
-                &mut out,
-            );
-            self.apply(i, out, now);
-            return;
-        }
-        // The log files open before the fork, as 4.3 makes its dispatchers; unlike 4.3, only
-        // running out of descriptors is a spawn error ([PROC-SPAWN-errors-parent]).
-        let logs = self.open_child_logs(i);
-        let (stdout_log, stderr_log) = match logs {
-            Ok(logs) => logs,
-            Err(e) => {
-                let name = &params.name;
-                let message = match e.raw_os_error() {
-                    Some(code) if code == nix::libc::EMFILE => {
-                        format!("too many open files to spawn '{name}'")
-                    }
-                    Some(code) => format!(
-                        "unknown error making dispatchers for '{name}': {:?}",
-                        nix::errno::Errno::from_raw(code)
-                    ),
-                    None => format!("unknown error making dispatchers for '{name}': {e}"),
-                };
-                let mut out = Vec::new();
-                self.procs[i].machine.spawn_failed(&message, now, &mut out);
-                self.apply(i, out, now);
-                return;
-            }
-        };
-        let mut out = Vec::new();
-        match spawn(&req, &params.name) {
-            Err(e) => {
-                self.procs[i].machine.spawn_failed(&e.0, now, &mut out);
-            }
-            Ok(child) => {
-                let pid = child.pid;
-                let slot = &mut self.procs[i];
-                slot.generation += 1;
-                slot.stdout_closed_at = None;
-                let generation = slot.generation;
-                self.by_pid.insert(pid, i);
-                let to_main = self.log.enabled(LogLevel::Debug);
-                let settings = |model: &ChannelModel, channel| ChannelSettings {
-                    process_name: Text::from(slot.model.params.name.as_str()),
-                    group_name: Text::from(slot.model.params.group.as_str()),
-                    channel,
-                    strip_ansi: slot.model.strip_ansi,
-                    events_enabled: model.events_enabled,
-                    capture_maxbytes: model.capture_maxbytes,
-                    to_main_log: to_main,
-                };
-                // A listener's stdout is the protocol channel: no dispatcher, no log.
-                slot.stdout = slot.listener.is_none().then(|| {
-                    OutputDispatcher::new(settings(&slot.model.stdout, Channel::Stdout), pid)
-                });
-                slot.stderr = Some(OutputDispatcher::new(
-                    settings(&slot.model.stderr, Channel::Stderr),
-                    pid,
-                ));
-                slot.stdout_log = stdout_log;
-                slot.stderr_log = stderr_log;
-                let _ = spawn_reader(
-                    child.stdout,
-                    (i, Channel::Stdout, generation),
-                    self.pipe_tx.clone(),
-                );
-                if let Some(err) = child.stderr {
-                    let _ =
-                        spawn_reader(err, (i, Channel::Stderr, generation), self.pipe_tx.clone());
-                }
-                slot.stdin = None;
-                slot.stdin_fd = child.stdin;
-                if let Some((k, m)) = slot.listener {
-                    self.pools[k].pool.listener_spawned(m);
-                }
-                self.procs[i].machine.spawned(pid, now, &mut out);
-            }
-        }
-        self.apply(i, out, now);
     }
 
     pub(super) fn do_kill(

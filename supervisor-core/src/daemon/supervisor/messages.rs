@@ -9,6 +9,9 @@ use crate::pool::PoolCounters;
 /// Identifies one pipe of one spawn of one process.
 pub(super) type PipeId = (usize, Channel, u64);
 
+/// Identifies one spawn in flight: the process index and the spawn's token.
+pub(super) type SpawnId = (usize, u64);
+
 /// Requests from outside the task (the RPC layer, tests).
 #[derive(Debug)]
 #[non_exhaustive]

@@ -7,7 +7,8 @@
 //! - `task_loop`: the loop, its deadlines and the message handlers;
 //! - `state`: the task's data (a slot per process and per pool, the groups, the phase);
 //! - `child_logs`: opening a process's logs before a spawn, creating a missing directory;
-//! - `effects`: spawning, signalling, child-log writes and state events;
+//! - `effects`: signalling, child-log writes and state events;
+//! - `spawning`: a spawn's two halves around the spawner thread, and exits reaped early;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
 //! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
@@ -23,6 +24,7 @@ mod pool_wiring;
 mod routes;
 mod rpc;
 mod shutdown;
+mod spawning;
 mod state;
 mod task_loop;
 mod waiting;

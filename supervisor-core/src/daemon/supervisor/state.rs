@@ -10,9 +10,11 @@ use bytes::Bytes;
 use event_proto::payload::Channel;
 use tokio::sync::mpsc;
 
-use super::messages::PipeId;
+use super::messages::{PipeId, SpawnId};
 use super::waiting;
 use crate::daemon::pipes::{spawn_writer, PipeEvent, WriteFailed};
+use crate::daemon::reaper::Reaped;
+use crate::daemon::spawner::Spawner;
 use crate::events::tick::TickClock;
 use crate::events::EventBus;
 use crate::log_level::{LogLevel, LogLine};
@@ -47,6 +49,17 @@ pub(super) struct Slot {
     /// Its group was removed (`removeProcessGroup`): the slot is kept so indices stay
     /// valid, but it is no longer part of the daemon.
     pub(super) removed: bool,
+    /// A spawn handed to the spawner thread and not yet taken in.
+    pub(super) spawning: Option<PendingSpawn>,
+}
+
+/// What a spawn in flight will need once its child exists.
+pub(super) struct PendingSpawn {
+    /// Matches the result to this request.
+    pub(super) token: u64,
+    /// The logs, opened before the spawn as 4.3 does.
+    pub(super) stdout_log: Option<RotatingLog>,
+    pub(super) stderr_log: Option<RotatingLog>,
 }
 
 impl Slot {
@@ -73,6 +86,7 @@ impl Slot {
             restart_when_stopped: false,
             stdout_closed_at: None,
             removed: false,
+            spawning: None,
         }
     }
 }
@@ -128,6 +142,14 @@ pub(super) struct Supervisor {
     pub(super) restart_requested: bool,
     /// `[fcgi-program:x]` listening sockets, one per distinct socket ([CFG-FCGI-runtime]).
     pub(super) fcgi_sockets: HashMap<crate::model::FcgiSocket, Arc<std::os::fd::OwnedFd>>,
+    /// Runs spawns off the task; results come back as `SpawnDone` messages.
+    pub(super) spawner: Spawner<SpawnId>,
+    /// The last spawn token handed out.
+    pub(super) next_spawn_token: u64,
+    /// Spawns handed to the spawner and not yet taken in.
+    pub(super) spawns_in_flight: usize,
+    /// Reaped pids that no process owned while spawns were in flight.
+    pub(super) early_exits: Vec<Reaped>,
 }
 
 /// How long a listener may live on after closing its stdout before it is treated as broken
@@ -149,6 +171,7 @@ impl Supervisor {
         log: MainLog,
         pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
         fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
+        spawner: Spawner<SpawnId>,
         now: Now,
     ) -> Supervisor {
         model.programs.sort_by_key(sort_key);
@@ -212,6 +235,10 @@ impl Supervisor {
             shutdown_requested: false,
             restart_requested: false,
             fcgi_sockets: HashMap::new(),
+            spawner,
+            next_spawn_token: 0,
+            spawns_in_flight: 0,
+            early_exits: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ use super::state::{Phase, Supervisor, STDOUT_CLOSED_GRACE};
 use crate::daemon::pipes::{PipeEvent, WriteFailed, PIPE_CHANNEL_BOUND};
 use crate::daemon::reaper::{spawn_reaper, Reaped, ReaperEvent};
 use crate::daemon::signals::{spawn_signal_listener, DaemonSignal};
+use crate::daemon::spawner::Spawner;
 use crate::log_level::LogLevel;
 use crate::logging::MainLog;
 use crate::model::DaemonModel;
@@ -45,7 +46,9 @@ pub async fn run_with(
     let _signals = spawn_signal_listener(sig_tx)?;
     let (pipe_tx, mut pipe_rx) = mpsc::channel(PIPE_CHANNEL_BOUND);
     let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
-    let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx, Now::current());
+    let (spawned_tx, mut spawned_rx) = mpsc::unbounded_channel();
+    let spawner = Spawner::start(spawned_tx)?;
+    let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx, spawner, Now::current());
     sup.log.set_batching(true);
     sup.bind_fcgi_sockets();
     sup.startup(Now::current());
@@ -60,6 +63,7 @@ pub async fn run_with(
                     "received SIGCHLD indicating a child quit",
                 ),
             },
+            Some(d) = spawned_rx.recv() => sup.on_spawned(d, Now::current()),
             Some(s) = sig_rx.recv() => sup.on_signal(s, Now::current()),
             Some(p) = pipe_rx.recv() => sup.on_pipe(p, Now::current()),
             Some(f) = fail_rx.recv() => sup.on_write_failed(f, Now::current()),
@@ -100,11 +104,9 @@ pub async fn run_with(
 impl Supervisor {
     pub(super) fn on_reaped(&mut self, r: Reaped, now: Now) {
         let Some(i) = self.by_pid.remove(&r.pid) else {
-            let status = crate::process::ExitStatus::decode(r.status);
-            self.line(
-                LogLevel::Info,
-                format!("reaped unknown pid {} ({})", r.pid, status.text),
-            );
+            if let Err(r) = self.keep_early_exit(r) {
+                self.log_unknown_reap(&r);
+            }
             return;
         };
         if let Some((k, m)) = self.procs[i].listener {

@@ -6,11 +6,12 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime};
 
-use event_proto::{EventMask, EventType, LenUnit, ListenerState, Payload};
+use event_proto::{EventMask, EventType, LenUnit, ListenerState, Payload, ProcessState};
 use tokio::sync::mpsc;
 
 use super::state::{Phase, Supervisor};
 use crate::daemon::reaper::Reaped;
+use crate::daemon::spawner::{SpawnDone, Spawner};
 use crate::log_level::LogLevel;
 use crate::logging::{MainLog, MainLogTarget};
 use crate::model::{DaemonModel, ProgramModel};
@@ -41,11 +42,21 @@ fn daemon(programs: Vec<ProgramModel>, pools: Vec<PoolSettings>) -> DaemonModel 
 }
 
 fn supervisor(model: DaemonModel) -> Supervisor {
+    supervisor_with_spawns(model).0
+}
+
+/// A supervisor, and the channel its spawner thread sends results on.
+fn supervisor_with_spawns(model: DaemonModel) -> (Supervisor, mpsc::UnboundedReceiver<Done>) {
     let log = MainLog::open(&model.main_log, model.loglevel, false).expect("main log");
     let (pipe_tx, _) = mpsc::channel(1);
     let (fail_tx, _) = mpsc::unbounded_channel();
-    Supervisor::new(model, log, pipe_tx, fail_tx, FakeClock::new().now)
+    let (done_tx, done_rx) = mpsc::unbounded_channel();
+    let spawner = Spawner::start(done_tx).expect("spawner thread");
+    let sup = Supervisor::new(model, log, pipe_tx, fail_tx, spawner, FakeClock::new().now);
+    (sup, done_rx)
 }
+
+type Done = SpawnDone<(usize, u64)>;
 
 /// A clock that only moves when the test says so.
 struct FakeClock {
@@ -196,15 +207,150 @@ fn the_next_deadline_follows_the_given_clock_not_the_real_one() {
     let log = MainLog::open(&MainLogTarget::None, LogLevel::Info, false).expect("main log");
     let (pipe_tx, _) = mpsc::channel(1);
     let (fail_tx, _) = mpsc::unbounded_channel();
+    let (done_tx, _) = mpsc::unbounded_channel();
     let sup = Supervisor::new(
         daemon(Vec::new(), Vec::new()),
         log,
         pipe_tx,
         fail_tx,
+        Spawner::start(done_tx).expect("spawner thread"),
         clock.now,
     );
     // Nothing to do but TICK_5: the deadline is at most 5 s after the given time.
     let next = sup.next_deadline(clock.now);
     assert!(next > clock.now.mono);
     assert!(next <= clock.now.mono + Duration::from_secs(5));
+}
+
+/// Pids the test made through the daemon's spawner, killed and reaped when the test ends.
+struct SpawnedPids(Vec<u32>);
+
+impl Drop for SpawnedPids {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            let pid = nix::unistd::Pid::from_raw(pid as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
+    }
+}
+
+/// The spawner's next result (real time, with a deadline).
+fn next_done(rx: &mut mpsc::UnboundedReceiver<Done>, pids: &mut SpawnedPids) -> Done {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(done) = rx.try_recv() {
+            if let Ok(child) = &done.result {
+                pids.0.push(child.pid);
+            }
+            return done;
+        }
+        assert!(Instant::now() < deadline, "no spawn result within 10 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Waits for `pid` to exit (real time, with a deadline) and reports it as the reaper would.
+fn reap_pid(pid: u32) -> Reaped {
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let id = nix::unistd::Pid::from_raw(pid as i32);
+    loop {
+        match waitpid(id, Some(WaitPidFlag::WNOHANG)).expect("waitpid") {
+            WaitStatus::StillAlive => {}
+            WaitStatus::Exited(_, code) => {
+                return Reaped {
+                    pid,
+                    status: code << 8,
+                }
+            }
+            WaitStatus::Signaled(_, sig, _) => {
+                return Reaped {
+                    pid,
+                    status: sig as i32,
+                }
+            }
+            other => panic!("unexpected wait status {other:?}"),
+        }
+        assert!(Instant::now() < deadline, "pid {pid} did not exit");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn quick_program(name: &str, argv: &[&str], startsecs: u64) -> ProgramModel {
+    ProgramModel::builder(name)
+        .argv(argv.iter().copied())
+        .params(|p| {
+            p.autostart = false;
+            p.autorestart = crate::process::AutoRestart::False;
+            p.startsecs = startsecs;
+            p.stopwaitsecs = 10;
+        })
+        .build()
+}
+
+#[test]
+fn an_exit_reaped_before_its_spawn_is_taken_in_reaches_the_process_after_it() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let _in_runtime = rt.enter();
+    let mut clock = FakeClock::new();
+    let (mut sup, mut done_rx) = supervisor_with_spawns(daemon(
+        vec![quick_program("quick", &["/bin/true"], 0)],
+        Vec::new(),
+    ));
+    let mut pids = SpawnedPids(Vec::new());
+    let now = clock.advance(Duration::from_millis(10));
+    let mut out = Vec::new();
+    sup.procs[0].machine.start(now, &mut out).expect("start");
+    sup.apply(0, out, now);
+    // The spawn is in flight: STARTING without a pid, and the task did not wait for it.
+    assert_eq!(sup.procs[0].machine.state(), ProcessState::Starting);
+    assert_eq!(sup.procs[0].machine.pid(), 0);
+    let done = next_done(&mut done_rx, &mut pids);
+    let pid = done.result.as_ref().expect("spawned").pid;
+    // The child exits and is reaped before the task takes the result in.
+    let reaped = reap_pid(pid);
+    pids.0.clear();
+    let now = clock.advance(Duration::from_millis(10));
+    sup.on_reaped(reaped, now);
+    assert_eq!(sup.early_exits.len(), 1, "kept for the spawn in flight");
+    sup.on_spawned(done, now);
+    assert_eq!(sup.procs[0].machine.state(), ProcessState::Exited);
+    assert!(sup.early_exits.is_empty());
+    assert!(sup.by_pid.is_empty());
+}
+
+#[test]
+fn a_stop_during_a_spawn_signals_the_child_once_it_exists() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let _in_runtime = rt.enter();
+    let mut clock = FakeClock::new();
+    let (mut sup, mut done_rx) = supervisor_with_spawns(daemon(
+        vec![quick_program("sleeper", &["sleep", "60"], 1)],
+        Vec::new(),
+    ));
+    let mut pids = SpawnedPids(Vec::new());
+    let now = clock.advance(Duration::from_millis(10));
+    let mut out = Vec::new();
+    sup.procs[0].machine.start(now, &mut out).expect("start");
+    sup.apply(0, out, now);
+    let mut out = Vec::new();
+    sup.procs[0].machine.stop(now, &mut out).expect("stop");
+    sup.apply(0, out, now);
+    assert_eq!(sup.procs[0].machine.state(), ProcessState::Stopping);
+    let done = next_done(&mut done_rx, &mut pids);
+    let pid = done.result.as_ref().expect("spawned").pid;
+    sup.on_spawned(done, clock.advance(Duration::from_millis(10)));
+    // The SIGTERM went out as soon as the pid was known: the real child dies of it.
+    let reaped = reap_pid(pid);
+    pids.0.clear();
+    assert_eq!(reaped.status, libc::SIGTERM);
+    sup.on_reaped(reaped, clock.advance(Duration::from_millis(10)));
+    assert_eq!(sup.procs[0].machine.state(), ProcessState::Stopped);
 }
