@@ -46,6 +46,16 @@ impl Daemon {
         sections: &str,
         loglevel: &str,
     ) -> io::Result<Daemon> {
+        Daemon::start_with_env(which, sections, loglevel, &[])
+    }
+
+    /// [`Daemon::start_at_level`] with extra environment variables for the daemon.
+    pub fn start_with_env(
+        which: Implementation,
+        sections: &str,
+        loglevel: &str,
+        env: &[(&str, &str)],
+    ) -> io::Result<Daemon> {
         let dir = TempDir::new(match which {
             Implementation::Python => "py",
             Implementation::Rust => "rs",
@@ -57,6 +67,7 @@ impl Daemon {
             Implementation::Rust => rust_binary("supervisord"),
         };
         let child = Command::new(program)
+            .envs(env.iter().copied())
             .arg("-c")
             .arg(&conf)
             .current_dir(dir.path())

@@ -24,4 +24,5 @@ mod stopping;
 mod storm;
 mod syslog;
 mod transitions;
+mod tree_stop;
 mod web;

@@ -1,6 +1,7 @@
 //! The daemon's edges that turn OS events into messages for the supervisor task: reaping
 //! children and catching signals.
 
+pub mod cgroup;
 pub mod fcgi;
 pub mod heap_trim;
 pub mod lifecycle;
@@ -12,5 +13,6 @@ pub mod spawn;
 pub mod spawner;
 pub mod startup;
 pub mod supervisor;
+pub mod tree;
 pub mod web;
 pub mod web_guard;

@@ -94,6 +94,9 @@ pub struct ProgramModel {
     pub server_url: Option<String>,
     /// `[fcgi-program:x]`: the group's socket, the process's stdin.
     pub fcgi_socket: Option<FcgiSocket>,
+    /// `stoptree=` (an extension; default from `[supervisord] stoptree`): a stop signals,
+    /// then kills, every process the program started, and none outlives its exit.
+    pub stoptree: bool,
 }
 
 impl ProgramModel {
@@ -135,6 +138,7 @@ impl ProgramModel {
                 pool: None,
                 server_url: None,
                 fcgi_socket: None,
+                stoptree: false,
             },
         }
     }

@@ -123,6 +123,7 @@ pub fn load_text(
             identifier: &supd.identifier,
         },
         strip_ansi: supd.strip_ansi,
+        stoptree: supd.stoptree,
     };
     let (programs, pools) =
         program_section::programs(&mut ctx, &sections, &group_of, &globals, &mut messages);

@@ -35,6 +35,8 @@ pub(super) struct Globals<'a> {
     pub(super) logs: AutoLogs<'a>,
     /// `[supervisord] strip_ansi=`.
     pub(super) strip_ansi: bool,
+    /// `[supervisord] stoptree=`, the default of each program's.
+    pub(super) stoptree: bool,
 }
 
 /// What the program sections produce.
@@ -167,6 +169,7 @@ fn group_programs(
         pool: pool_index,
         server_url: None,
         fcgi_socket,
+        stoptree: ctx.get(s, "stoptree", g.stoptree, &early, values::boolean),
     };
     let shape = Shape {
         s,

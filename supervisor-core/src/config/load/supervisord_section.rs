@@ -46,6 +46,8 @@ pub(super) struct Supervisord {
     pub(super) directory: Option<String>,
     /// `strip_ansi=`.
     pub(super) strip_ansi: bool,
+    /// `stoptree=` (an extension): the default of every program's `stoptree`.
+    pub(super) stoptree: bool,
     /// `identifier=`.
     pub(super) identifier: String,
 }
@@ -107,6 +109,7 @@ pub(super) fn supervisord(
             .ok()
     });
     let strip_ansi = ctx.get(&supd, "strip_ansi", false, &names, values::boolean);
+    let stoptree = ctx.get(&supd, "stoptree", false, &names, values::boolean);
     let identifier = ctx
         .string(&supd, "identifier", &names)
         .unwrap_or_else(|| "supervisor".into());
@@ -127,6 +130,7 @@ pub(super) fn supervisord(
         childlogdir: PathBuf::from(&childlogdir),
         directory,
         strip_ansi,
+        stoptree,
         identifier,
     }
 }

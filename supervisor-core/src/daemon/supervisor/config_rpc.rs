@@ -366,6 +366,8 @@ impl Supervisor {
                 Value::Int(i64::from(p.params.startretries)),
             ),
             ("startsecs".into(), int(p.params.startsecs)),
+            // An extension: 4.3 has no such key.
+            ("stoptree".into(), Value::Bool(p.stoptree)),
         ];
         fields.extend(channel("stdout", &p.stdout, running.map(|r| &r.stdout)));
         fields.push((

@@ -92,6 +92,7 @@ impl Supervisor {
             Some(s) => kill(Pid::from_raw(target), s),
             None => kill(Pid::from_raw(target), None),
         };
+        self.tree_signal(i, pid, signal);
         match result {
             Ok(()) => {}
             Err(Errno::ESRCH) => {

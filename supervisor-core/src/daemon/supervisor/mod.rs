@@ -9,6 +9,7 @@
 //! - `child_logs`: opening a process's logs before a spawn, creating a missing directory;
 //! - `effects`: signalling, child-log writes and state events;
 //! - `spawning`: a spawn's two halves around the spawner thread, and exits reaped early;
+//! - `tree_stop`: `stoptree`, signalling and killing a process's whole tree;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
 //! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
@@ -27,12 +28,14 @@ mod shutdown;
 mod spawning;
 mod state;
 mod task_loop;
+mod tree_stop;
 mod waiting;
 mod web_controller;
 
 pub use messages::{Control, Ended};
 pub use routes::RpcRoutes;
 pub use task_loop::{run, run_with};
+pub use tree_stop::STOPTREE_ENV;
 
 #[cfg(test)]
 mod tests;

@@ -179,6 +179,7 @@ impl Supervisor {
                 if let Some((k, m)) = slot.listener {
                     self.pools[k].pool.listener_spawned(m);
                 }
+                self.tree_spawned(i, pid);
                 self.procs[i].machine.spawned(pid, now, &mut out);
             }
         }

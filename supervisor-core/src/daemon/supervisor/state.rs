@@ -136,6 +136,8 @@ pub(super) struct Supervisor {
     pub(super) pending: Vec<waiting::Pending>,
     /// Multicalls waiting for one of their calls.
     pub(super) multicalls: Vec<super::multicall::Multicall>,
+    /// `stoptree`'s cgroups.
+    pub(super) trees: super::tree_stop::Trees,
     /// `supervisor.shutdown` was called.
     pub(super) shutdown_requested: bool,
     /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
@@ -232,6 +234,7 @@ impl Supervisor {
             fail_tx,
             pending: Vec::new(),
             multicalls: Vec::new(),
+            trees: Default::default(),
             shutdown_requested: false,
             restart_requested: false,
             fcgi_sockets: HashMap::new(),

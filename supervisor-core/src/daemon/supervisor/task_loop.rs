@@ -40,6 +40,8 @@ pub async fn run_with(
     mut control: mpsc::UnboundedReceiver<Control>,
 ) -> std::io::Result<Ended> {
     let socket_files = servers.serve(&control_tx)?;
+    // Orphaned descendants of children come to us, not init: reaped, and found by stoptree.
+    let subreaper = crate::daemon::tree::become_subreaper();
     let (reap_tx, mut reap_rx) = mpsc::unbounded_channel();
     let _reaper = spawn_reaper(reap_tx)?;
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
@@ -50,6 +52,12 @@ pub async fn run_with(
     let spawner = Spawner::start(spawned_tx)?;
     let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx, spawner, Now::current());
     sup.log.set_batching(true);
+    if let Err(e) = subreaper {
+        sup.line(
+            LogLevel::Warn,
+            format!("could not become a child subreaper ({e}): orphaned descendants go to init"),
+        );
+    }
     sup.bind_fcgi_sockets();
     sup.startup(Now::current());
     while sup.phase != Phase::Done {
@@ -83,6 +91,7 @@ pub async fn run_with(
             sup.begin_shutdown(Now::current());
         }
     }
+    sup.tree_cleanup();
     sup.log_counters();
     sup.log.set_batching(false);
     let ended = if sup.restart_requested {
@@ -117,6 +126,7 @@ impl Supervisor {
         self.procs[i].stdout_closed_at = None;
         let mut out = Vec::new();
         self.procs[i].machine.exited(r.status, now, &mut out);
+        self.tree_exited(i, r.pid);
         self.apply(i, out, now);
     }
 
