@@ -184,6 +184,38 @@ impl Daemon {
         ))
     }
 
+    /// Kills the daemon with SIGKILL (its children are left running, as after a crash or
+    /// the OOM killer), then starts a new one on the same config and waits for its RPC.
+    pub fn crash_and_restart(&mut self, which: Implementation) -> io::Result<()> {
+        let pid = Pid::from_raw(self.child.id() as i32);
+        self.remember_pids();
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = self.child.wait();
+        let program = match which {
+            Implementation::Python => PathBuf::from("supervisord"),
+            Implementation::Rust => rust_binary("supervisord"),
+        };
+        self.child = Command::new(program)
+            .arg("-c")
+            .arg(self.dir.join("supervisord.conf"))
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(
+                self.dir.join("stderr-restarted.txt"),
+            )?))
+            .spawn()?;
+        let up = try_wait_until(Duration::from_secs(30), || {
+            self.rpc("s.supervisor.getState()['statename']")
+                .is_ok_and(|s| s == "RUNNING")
+        });
+        if up {
+            Ok(())
+        } else {
+            Err(io::Error::other("supervisord did not come up again"))
+        }
+    }
+
     /// Replaces the `sections` part of the config file (for `reread`/`update` scenarios).
     pub fn rewrite_sections(&self, sections: &str, loglevel: &str) -> io::Result<()> {
         std::fs::write(

@@ -2,6 +2,7 @@
 //! children and catching signals.
 
 pub mod cgroup;
+pub mod children_file;
 pub mod fcgi;
 pub mod heap_trim;
 pub mod lifecycle;

@@ -228,6 +228,7 @@ fn assemble(
             loglevel: supd.loglevel,
             echo_log: supd.nodaemon && !supd.silent,
             environment: supd.env,
+            children_file: Some(absolute(&supd.pidfile).with_extension("children")),
             ..model
         },
         options: DaemonOptions {

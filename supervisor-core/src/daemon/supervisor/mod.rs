@@ -9,6 +9,7 @@
 //! - `child_logs`: opening a process's logs before a spawn, creating a missing directory;
 //! - `effects`: signalling, child-log writes and state events;
 //! - `spawning`: a spawn's two halves around the spawner thread, and exits reaped early;
+//! - `leftovers`: the children file, and stopping what a crashed supervisord left;
 //! - `tree_stop`: `stoptree`, signalling and killing a process's whole tree;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
@@ -19,6 +20,7 @@
 mod child_logs;
 mod config_rpc;
 mod effects;
+mod leftovers;
 pub mod messages;
 mod multicall;
 mod pool_wiring;

@@ -180,6 +180,7 @@ impl Supervisor {
                     self.pools[k].pool.listener_spawned(m);
                 }
                 self.tree_spawned(i, pid);
+                self.child_started(i, pid);
                 self.procs[i].machine.spawned(pid, now, &mut out);
             }
         }

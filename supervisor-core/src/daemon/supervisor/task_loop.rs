@@ -59,6 +59,7 @@ pub async fn run_with(
         );
     }
     sup.bind_fcgi_sockets();
+    sup.stop_leftovers();
     sup.startup(Now::current());
     while sup.phase != Phase::Done {
         sup.log.flush();
@@ -92,6 +93,7 @@ pub async fn run_with(
         }
     }
     sup.tree_cleanup();
+    sup.remove_children_file();
     sup.log_counters();
     sup.log.set_batching(false);
     let ended = if sup.restart_requested {
@@ -127,6 +129,7 @@ impl Supervisor {
         let mut out = Vec::new();
         self.procs[i].machine.exited(r.status, now, &mut out);
         self.tree_exited(i, r.pid);
+        self.child_ended(i);
         self.apply(i, out, now);
     }
 
@@ -282,6 +285,7 @@ impl Supervisor {
     }
 
     pub(super) fn on_tick(&mut self, now: Now) {
+        self.record_children();
         if !self.multicalls.is_empty() {
             self.advance_multicalls(now);
         }
