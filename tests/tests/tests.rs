@@ -26,4 +26,5 @@ mod storm;
 mod syslog;
 mod transitions;
 mod tree_stop;
+mod upstream_e2e;
 mod web;

@@ -64,13 +64,11 @@ pub async fn run_with(
     while sup.phase != Phase::Done {
         sup.log.flush();
         let deadline = sup.next_deadline(Now::current());
+        let mut sigchld = false;
         tokio::select! {
             Some(r) = reap_rx.recv() => match r {
                 ReaperEvent::Reaped(r) => sup.on_reaped(r, Now::current()),
-                ReaperEvent::Signal => sup.line(
-                    LogLevel::Debug,
-                    "received SIGCHLD indicating a child quit",
-                ),
+                ReaperEvent::Signal => sigchld = true,
             },
             Some(d) = spawned_rx.recv() => sup.on_spawned(d, Now::current()),
             Some(s) = sig_rx.recv() => sup.on_signal(s, Now::current()),
@@ -86,6 +84,22 @@ pub async fn run_with(
                 Ok(p) => sup.on_pipe(p, Now::current()),
                 Err(_) => break,
             }
+        }
+        if sigchld {
+            // As 4.3 orders it: what the children wrote before exiting, then their exits,
+            // then the signal's debug line. One yield lets the pipe readers read what is
+            // already in the pipes; the exits the reaper found are queued behind the signal.
+            tokio::task::yield_now().await;
+            while let Ok(p) = pipe_rx.try_recv() {
+                sup.on_pipe(p, Now::current());
+            }
+            while let Ok(r) = reap_rx.try_recv() {
+                match r {
+                    ReaperEvent::Reaped(r) => sup.on_reaped(r, Now::current()),
+                    ReaperEvent::Signal => {}
+                }
+            }
+            sup.line(LogLevel::Debug, "received SIGCHLD indicating a child quit");
         }
         sup.on_tick(Now::current());
         if sup.shutdown_requested && sup.phase == Phase::Running {
