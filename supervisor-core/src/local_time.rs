@@ -21,6 +21,8 @@ pub struct LocalTime {
     pub second: u32,
     /// 0..=999.
     pub millis: u32,
+    /// Seconds east of UTC.
+    pub offset_secs: i32,
 }
 
 impl LocalTime {
@@ -44,6 +46,7 @@ impl LocalTime {
             minute: tm.tm_min as u32,
             second: tm.tm_sec as u32,
             millis: since.subsec_millis(),
+            offset_secs: tm.tm_gmtoff as i32,
         }
     }
 
@@ -68,7 +71,26 @@ impl LocalTime {
             minute: (rem % 3600 / 60) as u32,
             second: (rem % 60) as u32,
             millis,
+            offset_secs: 0,
         }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmm+HH:MM` (RFC 3339, with the zone's offset).
+    pub fn rfc3339(&self) -> String {
+        let sign = if self.offset_secs < 0 { '-' } else { '+' };
+        let off = self.offset_secs.unsigned_abs();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{sign}{:02}:{:02}",
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+            self.millis,
+            off / 3600,
+            off % 3600 / 60
+        )
     }
 
     /// `YYYY-MM-DD HH:MM:SS,mmm`, the main log's asctime ([LOG-MAIN-format]).
@@ -90,6 +112,12 @@ mod tests {
         let t = LocalTime::utc(1_795_468_685, 7);
         assert_eq!(t.asctime(), "2026-11-23 21:18:05,007");
         assert_eq!(LocalTime::utc(0, 0).asctime(), "1970-01-01 00:00:00,000");
+        assert_eq!(t.rfc3339(), "2026-11-23T21:18:05.007+00:00");
+        let east = LocalTime {
+            offset_secs: -(5 * 3600 + 30 * 60),
+            ..t
+        };
+        assert_eq!(east.rfc3339(), "2026-11-23T21:18:05.007-05:30");
         assert_eq!(
             LocalTime::utc(951_782_400, 0).asctime(),
             "2000-02-29 00:00:00,000"

@@ -6,11 +6,11 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use supervisor_core::daemon::reaper::{spawn_reaper, Reaped};
+use supervisor_core::daemon::reaper::{spawn_reaper, Reaped, ReaperEvent};
 use tokio::sync::mpsc;
 
 async fn exit_of(
-    rx: &mut mpsc::UnboundedReceiver<Reaped>,
+    rx: &mut mpsc::UnboundedReceiver<ReaperEvent>,
     pid: u32,
     seen: &mut Vec<Reaped>,
 ) -> Reaped {
@@ -19,7 +19,10 @@ async fn exit_of(
             if let Some(r) = seen.iter().find(|r| r.pid == pid) {
                 return *r;
             }
-            seen.push(rx.recv().await.expect("reaper alive"));
+            // Each SIGCHLD is announced before the children it reaps.
+            if let ReaperEvent::Reaped(r) = rx.recv().await.expect("reaper alive") {
+                seen.push(r);
+            }
         }
     });
     found

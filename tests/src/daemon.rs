@@ -46,6 +46,16 @@ impl Daemon {
         sections: &str,
         loglevel: &str,
     ) -> io::Result<Daemon> {
+        Daemon::start_with_env(which, sections, loglevel, &[])
+    }
+
+    /// [`Daemon::start_at_level`] with extra environment variables for the daemon.
+    pub fn start_with_env(
+        which: Implementation,
+        sections: &str,
+        loglevel: &str,
+        env: &[(&str, &str)],
+    ) -> io::Result<Daemon> {
         let dir = TempDir::new(match which {
             Implementation::Python => "py",
             Implementation::Rust => "rs",
@@ -57,6 +67,7 @@ impl Daemon {
             Implementation::Rust => rust_binary("supervisord"),
         };
         let child = Command::new(program)
+            .envs(env.iter().copied())
             .arg("-c")
             .arg(&conf)
             .current_dir(dir.path())
@@ -106,10 +117,16 @@ impl Daemon {
     /// Evaluates a Python expression with `s` bound to the daemon's XML-RPC proxy (through
     /// `supervisor.childutils`, exactly as listeners reach the daemon), returning its `str()`.
     pub fn rpc(&self, expr: &str) -> io::Result<String> {
+        self.rpc_script(&format!("print({expr})"))
+    }
+
+    /// Runs a Python script with `s` bound as for [`Daemon::rpc`], returning its trimmed
+    /// stdout (for calls whose faults the test looks at, with `try`/`except`).
+    pub fn rpc_script(&self, body: &str) -> io::Result<String> {
         let script = format!(
             "from supervisor import childutils\n\
              s = childutils.getRPCInterface({{'SUPERVISOR_SERVER_URL': {url:?}}})\n\
-             print({expr})\n",
+             {body}\n",
             url = self.server_url()
         );
         let out = Command::new("python3").args(["-c", &script]).output()?;
@@ -175,6 +192,38 @@ impl Daemon {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             out.status.code().unwrap_or(-1),
         ))
+    }
+
+    /// Kills the daemon with SIGKILL (its children are left running, as after a crash or
+    /// the OOM killer), then starts a new one on the same config and waits for its RPC.
+    pub fn crash_and_restart(&mut self, which: Implementation) -> io::Result<()> {
+        let pid = Pid::from_raw(self.child.id() as i32);
+        self.remember_pids();
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = self.child.wait();
+        let program = match which {
+            Implementation::Python => PathBuf::from("supervisord"),
+            Implementation::Rust => rust_binary("supervisord"),
+        };
+        self.child = Command::new(program)
+            .arg("-c")
+            .arg(self.dir.join("supervisord.conf"))
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(
+                self.dir.join("stderr-restarted.txt"),
+            )?))
+            .spawn()?;
+        let up = try_wait_until(Duration::from_secs(30), || {
+            self.rpc("s.supervisor.getState()['statename']")
+                .is_ok_and(|s| s == "RUNNING")
+        });
+        if up {
+            Ok(())
+        } else {
+            Err(io::Error::other("supervisord did not come up again"))
+        }
     }
 
     /// Replaces the `sections` part of the config file (for `reread`/`update` scenarios).

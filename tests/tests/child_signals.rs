@@ -43,3 +43,26 @@ fn children_get_default_signal_dispositions_on_both_spawn_paths() {
         }
     }
 }
+
+/// A child's exit is announced at debug level with 4.3's line (supervisor's own
+/// test_issue_638 waits for it).
+#[test]
+fn sigchld_is_logged_at_debug_like_4_3() {
+    if !python_reference() {
+        return;
+    }
+    for which in [Implementation::Rust, Implementation::Python] {
+        let d = Daemon::start(
+            which,
+            "[program:brief]\ncommand=sh -c 'exit 3'\nautorestart=false\nstartsecs=0\n",
+        )
+        .expect("daemon starts");
+        wait_until(Duration::from_secs(20), "brief exited", || {
+            d.main_log().contains("exited: brief (exit status 3")
+        });
+        wait_until(Duration::from_secs(5), "the SIGCHLD line", || {
+            d.main_log()
+                .contains(" DEBG received SIGCHLD indicating a child quit\n")
+        });
+    }
+}

@@ -70,10 +70,14 @@ fn scenario(which: Implementation) -> String {
         .rpc("[p['group'] for p in s.supervisor.getAllProcessInfo()]")
         .expect("rpc");
     transcript.push_str(&format!("groups: {group_events}\n"));
-    // Every field but the log paths (AUTO names are random); the log fields' kinds too.
+    // Every field but the log paths (AUTO names are random) and our extensions' keys
+    // (COMPATIBILITY.md); the log fields' kinds too.
     let config = d
         .rpc(
-            "[(sorted((k, v) for k, v in c.items() if not k.endswith('_logfile')), \
+            "[(sorted((k, v) for k, v in c.items() if not k.endswith('_logfile') \
+             and k not in ('stoptree', 'stdout_log_timestamps', 'stderr_log_timestamps', \
+             'depends_on', 'ready_check', 'ready_timeout', 'ready_interval', 'essential', \
+             'backoff', 'backoff_max', 'fatal_retry_after')), \
              c['stdout_logfile'] in ('auto', 'none') or c['stdout_logfile'].startswith('/')) \
              for c in s.supervisor.getAllConfigInfo()]",
         )

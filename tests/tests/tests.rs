@@ -1,12 +1,14 @@
 //! End-to-end tests: one binary, one module per area.
 
 mod child_signals;
+mod crash_recovery;
 mod ctl_groups;
 mod ctl_rust;
 mod ctl_shell;
 mod daemon_user;
 mod daemonize;
 mod disk_full;
+mod env_files;
 mod events_diff;
 mod every_method;
 mod fcgi;
@@ -14,6 +16,7 @@ mod harness;
 mod listeners;
 mod log_dir;
 mod many;
+mod multicall;
 mod orchestration;
 mod orphans;
 mod restart;
@@ -24,4 +27,6 @@ mod stopping;
 mod storm;
 mod syslog;
 mod transitions;
+mod tree_stop;
+mod upstream_e2e;
 mod web;

@@ -33,6 +33,43 @@ fn get(port: u16, path: &str, auth: Option<&str>, until: &str, timeout: Duration
     String::from_utf8_lossy(&got).into_owned()
 }
 
+/// Sends a form POST to `/index.html` (with credentials) and reads the response head.
+fn post(port: u16, body: &str, origin: Option<&str>, timeout: Duration) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let origin = origin
+        .map(|o| format!("Origin: {o}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "POST /index.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Basic {CREDS}\r\n\
+         {origin}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut got = Vec::new();
+    let deadline = Instant::now() + timeout;
+    let mut buf = [0u8; 8192];
+    while Instant::now() < deadline && !String::from_utf8_lossy(&got).contains("\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// The form token in a status page.
+fn csrf_token(page: &str) -> String {
+    let start = page
+        .find("name=\"csrf\" value=\"")
+        .unwrap_or_else(|| panic!("no token in {page}"))
+        + "name=\"csrf\" value=\"".len();
+    page[start..start + 32].to_owned()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -126,6 +163,11 @@ fn web_and_tails_ours() {
     }
     let (d, port) = scenario(Implementation::Rust);
     let short = Duration::from_secs(10);
+    let state = || {
+        d.rpc("s.supervisor.getProcessInfo('sleeper')['statename']")
+            .expect("rpc")
+    };
+    // 4.3's GET action changes nothing here.
     let r = get(
         port,
         "/index.html?processname=sleeper&action=stop",
@@ -133,20 +175,59 @@ fn web_and_tails_ours() {
         "</html>",
         short,
     );
-    assert!(r.contains("Process sleeper stopped"), "{r}");
-    assert_eq!(
-        d.rpc("s.supervisor.getProcessInfo('sleeper')['statename']")
-            .expect("rpc"),
-        "STOPPED"
+    assert!(r.contains("Nothing was done"), "{r}");
+    assert_eq!(state(), "RUNNING");
+    let page = get(port, "/index.html", Some(CREDS), "</html>", short);
+    let token = csrf_token(&page);
+    let origin = format!("http://127.0.0.1:{port}");
+    // A form without the token, or from another origin, changes nothing.
+    for (body, from) in [
+        (
+            "processname=sleeper&action=stop".to_owned(),
+            origin.as_str(),
+        ),
+        (
+            format!("csrf=wrong{token}&processname=sleeper&action=stop"),
+            origin.as_str(),
+        ),
+        (
+            format!("csrf={token}&processname=sleeper&action=stop"),
+            "http://evil.example",
+        ),
+    ] {
+        let r = post(port, &body, Some(from), short);
+        assert!(r.starts_with("HTTP/1.1 403"), "{body} from {from}: {r}");
+    }
+    assert_eq!(state(), "RUNNING");
+    // The page's own form works, and sends the browser back to the page with the outcome.
+    let r = post(
+        port,
+        &format!("csrf={token}&processname=sleeper&action=stop"),
+        Some(&origin),
+        short,
     );
+    assert!(r.starts_with("HTTP/1.1 303"), "{r}");
+    assert!(
+        r.contains("location: index.html?message=Process%20sleeper%20stopped"),
+        "{r}"
+    );
+    assert_eq!(state(), "STOPPED");
+    let r = post(
+        port,
+        &format!("csrf={token}&processname=sleeper&action=start"),
+        None,
+        short,
+    );
+    assert!(r.starts_with("HTTP/1.1 303"), "{r}");
     let r = get(
         port,
-        "/index.html?processname=sleeper&action=start",
+        "/index.html?message=Process%20sleeper%20started",
         Some(CREDS),
         "</html>",
         short,
     );
     assert!(r.contains("Process sleeper started"), "{r}");
+    assert_eq!(state(), "RUNNING");
     let r = get(
         port,
         "/tail.html?processname=talker",
@@ -159,4 +240,63 @@ fn web_and_tails_ours() {
     assert!(r.starts_with("HTTP/1.1 404"), "{r}");
     let r = get(port, "/mainlogtail", Some(CREDS), "success: talker", short);
     assert!(r.contains("success: talker entered RUNNING state"), "{r}");
+}
+
+/// The chromium binary (Debian's `chromium`, scripts/apt-packages): under CI its absence
+/// fails the test; otherwise the test is skipped with a note.
+fn chromium() -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but chromium is missing: apt-get install chromium"
+        );
+        eprintln!("note: chromium not installed; skipping (apt-get install chromium)");
+    }
+    found
+}
+
+/// A real browser clicks Stop on the status page (a POST form with the token from the
+/// page), and the process stops.
+#[test]
+fn a_browser_clicks_stop_and_the_process_stops() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let port = free_port();
+    let d = Daemon::start(
+        Implementation::Rust,
+        &format!(
+            "[inet_http_server]\nport=127.0.0.1:{port}\n\n\
+             [program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n"
+        ),
+    )
+    .expect("daemon starts");
+    wait_until(Duration::from_secs(10), "sleeper RUNNING", || {
+        d.rpc("s.supervisor.getProcessInfo('sleeper')['statename']")
+            .is_ok_and(|s| s == "RUNNING")
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/browser_click.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&chromium)
+        .arg(format!("http://127.0.0.1:{port}/index.html"))
+        .args(["sleeper", "stop"])
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Process sleeper stopped"), "{text}");
+    assert_eq!(
+        d.rpc("s.supervisor.getProcessInfo('sleeper')['statename']")
+            .expect("rpc"),
+        "STOPPED"
+    );
 }

@@ -92,7 +92,7 @@ fn print_check(path: &std::path::Path, config: &LoadedConfig) {
             None => "program".to_owned(),
         };
         println!(
-            "{}:{} [{kind}] priority={} autostart={} autorestart={:?} startsecs={} startretries={} stopsignal={} command={:?} stdout={} stderr={}",
+            "{}:{} [{kind}] priority={} autostart={} autorestart={:?} startsecs={} startretries={} stopsignal={} stoptree={} command={:?} stdout={} stderr={}",
             p.params.group,
             p.params.name,
             p.priority,
@@ -101,6 +101,7 @@ fn print_check(path: &std::path::Path, config: &LoadedConfig) {
             p.params.startsecs,
             p.params.startretries,
             p.params.stopsignal,
+            p.stoptree,
             p.argv.join(" "),
             log(&p.stdout.logfile),
             log(&p.stderr.logfile),

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod command;
 pub mod environment;
+pub mod environment_file;
 mod error;
 pub mod expand;
 mod glob;

@@ -22,6 +22,15 @@ pub struct Reaped {
     pub status: i32,
 }
 
+/// What the reaper task sends: each SIGCHLD it receives, then the children that pass reaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaperEvent {
+    /// A SIGCHLD arrived (4.3 logs `received SIGCHLD indicating a child quit` at debug).
+    Signal,
+    /// A child was reaped.
+    Reaped(Reaped),
+}
+
 /// Reaps every exited child now, without blocking.
 pub fn reap_all(out: &mut Vec<Reaped>) {
     loop {
@@ -43,11 +52,12 @@ pub fn reap_all(out: &mut Vec<Reaped>) {
     }
 }
 
-/// Starts the reaper task: every SIGCHLD reaps all exited children and sends them on `tx`.
+/// Starts the reaper task: every SIGCHLD is announced on `tx`, then all exited children are
+/// reaped and sent.
 /// Must be called inside a tokio runtime; the SIGCHLD handler is installed before it returns,
 /// so no exit can be missed.
 pub fn spawn_reaper(
-    tx: mpsc::UnboundedSender<Reaped>,
+    tx: mpsc::UnboundedSender<ReaperEvent>,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let mut sigchld = signal(SignalKind::child())?;
     Ok(tokio::spawn(async move {
@@ -57,11 +67,11 @@ pub fn spawn_reaper(
             // pass too.
             reap_all(&mut batch);
             for r in batch.drain(..) {
-                if tx.send(r).is_err() {
+                if tx.send(ReaperEvent::Reaped(r)).is_err() {
                     return;
                 }
             }
-            if sigchld.recv().await.is_none() {
+            if sigchld.recv().await.is_none() || tx.send(ReaperEvent::Signal).is_err() {
                 return;
             }
         }

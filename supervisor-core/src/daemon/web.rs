@@ -1,4 +1,5 @@
-//! The status page at `/` (with start / stop / restart / clear log / tail actions), the
+//! The status page at `/` (with start / stop / restart / clear log actions as POST forms,
+//! see [`crate::daemon::web_guard`], and tail links), the
 //! tail page at `/tail.html`, and the streaming log tails at `/logtail/<name>[/stderr]` and
 //! `/mainlogtail`, like 4.3's web interface ([RPC-HTTP-web]). Pages are rendered from
 //! XML-RPC values, so they show exactly what the API reports.
@@ -96,10 +97,35 @@ pub fn namespec(info: &Value) -> String {
 const STYLE: &str = "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
 td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}\
 .running{color:#080}.stopped,.exited{color:#666}.fatal,.backoff,.unknown{color:#b00}\
-.starting,.stopping{color:#a60}.msg{background:#eef;padding:6px;margin:1em 0}";
+.starting,.stopping{color:#a60}.msg{background:#eef;padding:6px;margin:1em 0}\
+form.act{display:inline;margin-right:4px}";
 
-/// The status page: one row per process with its actions, and an optional message.
-pub fn status_page(identifier: &str, infos: &[Value], message: Option<&str>) -> String {
+/// One action button: a POST form carrying the token ([`crate::daemon::web_guard`]).
+fn button(token: &str, spec: &str, action: &str, label: &str) -> String {
+    let name = if spec.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<input type=\"hidden\" name=\"processname\" value=\"{}\">",
+            escape(spec)
+        )
+    };
+    format!(
+        "<form method=\"post\" action=\"index.html\" class=\"act\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">{name}\
+         <button type=\"submit\" name=\"action\" value=\"{action}\">{label}</button></form>",
+        token = escape(token),
+    )
+}
+
+/// The status page: one row per process with its actions (forms that POST with `token`),
+/// and an optional message.
+pub fn status_page(
+    identifier: &str,
+    infos: &[Value],
+    message: Option<&str>,
+    token: &str,
+) -> String {
     let mut rows = String::new();
     for info in infos {
         let spec = namespec(info);
@@ -108,20 +134,21 @@ pub fn status_page(identifier: &str, infos: &[Value], message: Option<&str>) -> 
         let running = matches!(state, "RUNNING" | "STARTING" | "BACKOFF");
         let actions = if running {
             format!(
-                "<a href=\"index.html?processname={q}&amp;action=restart\">Restart</a> \
-                 <a href=\"index.html?processname={q}&amp;action=stop\">Stop</a>"
+                "{}{}",
+                button(token, &spec, "restart", "Restart"),
+                button(token, &spec, "stop", "Stop")
             )
         } else {
-            format!("<a href=\"index.html?processname={q}&amp;action=start\">Start</a>")
+            button(token, &spec, "start", "Start")
         };
         rows.push_str(&format!(
             "<tr><td class=\"{cls}\">{state}</td><td>{desc}</td><td><a href=\"tail.html?processname={q}\">{name}</a></td>\
-             <td>{actions} <a href=\"index.html?processname={q}&amp;action=clearlog\">Clear Log</a> \
-             <a href=\"logtail/{q}\">Tail -f Stdout</a> <a href=\"logtail/{q}/stderr\">Tail -f Stderr</a></td></tr>\n",
+             <td>{actions}{clear} <a href=\"logtail/{q}\">Tail -f Stdout</a> <a href=\"logtail/{q}/stderr\">Tail -f Stderr</a></td></tr>\n",
             cls = state.to_ascii_lowercase(),
             state = escape(state),
             desc = escape(field(info, "description")),
             name = escape(&spec),
+            clear = button(token, &spec, "clearlog", "Clear Log"),
         ));
     }
     let message = message
@@ -130,10 +157,11 @@ pub fn status_page(identifier: &str, infos: &[Value], message: Option<&str>) -> 
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Supervisor Status</title><style>{STYLE}</style></head>\n\
          <body><h1>Supervisor Status</h1><p>{id}</p>{message}\n\
-         <p><a href=\"index.html?action=refresh\">Refresh</a> <a href=\"index.html?action=restartall\">Restart All</a> \
-         <a href=\"index.html?action=stopall\">Stop All</a> <a href=\"mainlogtail\">Main Log</a></p>\n\
+         <p><a href=\"index.html\">Refresh</a> {restartall}{stopall} <a href=\"mainlogtail\">Main Log</a></p>\n\
          <table><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr>\n{rows}</table></body></html>\n",
         id = escape(identifier),
+        restartall = button(token, "", "restartall", "Restart All"),
+        stopall = button(token, "", "stopall", "Stop All"),
     )
 }
 
@@ -214,9 +242,16 @@ mod tests {
             ("statename", Value::from("RUNNING")),
             ("description", Value::from("pid 1, uptime 0:00:01 <x>")),
         ]);
-        let page = status_page("supervisor", &[info], Some("Process site:web started"));
+        let page = status_page(
+            "supervisor",
+            &[info],
+            Some("Process site:web started"),
+            "t0k",
+        );
         assert!(page.contains("site:web"));
-        assert!(page.contains("action=stop"));
+        assert!(page.contains("name=\"action\" value=\"stop\""));
+        assert!(page.contains("name=\"csrf\" value=\"t0k\""));
+        assert!(!page.contains("action=stop"), "no GET action links");
         assert!(page.contains("&lt;x&gt;"));
         assert!(page.contains("Process site:web started"));
     }

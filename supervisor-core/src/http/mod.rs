@@ -8,7 +8,7 @@ mod unix_socket;
 
 pub use auth::{sha1_hex, AuthCheck, Credentials};
 pub use server::{
-    serve, serve_connection, Answer, Listener, Reply, ResponseBody, Routes, ServerOptions,
+    serve, serve_connection, Answer, FormPost, Listener, Reply, ResponseBody, Routes, ServerOptions,
 };
 pub use unix_socket::{bind_unix, BindError, UnixSocketOptions};
 

@@ -78,6 +78,24 @@ pub enum Answer {
         /// The chunks.
         chunks: mpsc::Receiver<Bytes>,
     },
+    /// `303 See Other` to this location (after a form's POST, so a reload does not repeat it).
+    Redirect(String),
+}
+
+/// A POST of anything but `/RPC2` (already authenticated): a form of the web page, with the
+/// headers its origin check needs.
+#[derive(Debug, Clone)]
+pub struct FormPost {
+    /// The path.
+    pub path: String,
+    /// `Host`.
+    pub host: Option<String>,
+    /// `Origin`.
+    pub origin: Option<String>,
+    /// `Referer`.
+    pub referer: Option<String>,
+    /// The body (`application/x-www-form-urlencoded`), at most 64 KiB.
+    pub body: Bytes,
 }
 
 /// The request handlers behind the transport.
@@ -89,6 +107,12 @@ pub trait Routes: Send + Sync + 'static {
     /// `query` is the raw query string.
     fn get(&self, path: &str, query: &str) -> impl Future<Output = Answer> + Send {
         let _ = (path, query);
+        async { Answer::Full(Reply::error(StatusCode::NOT_FOUND)) }
+    }
+
+    /// A POST of anything but `/RPC2` (already authenticated): the web page's forms.
+    fn post(&self, form: FormPost) -> impl Future<Output = Answer> + Send {
+        let _ = form;
         async { Answer::Full(Reply::error(StatusCode::NOT_FOUND)) }
     }
 }
@@ -247,12 +271,50 @@ async fn handle<R: Routes>(
         };
         return respond(routes.rpc(body).await);
     }
-    if req.method() != Method::GET && req.method() != Method::HEAD {
+    let answer = if req.method() == Method::POST {
+        let text = |name| {
+            req.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (host, origin, referer) = (
+            text(header::HOST),
+            text(header::ORIGIN),
+            text(header::REFERER),
+        );
+        let path = path.to_owned();
+        let body = match Limited::new(req.into_body(), 64 << 10).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return respond(Reply::error(StatusCode::PAYLOAD_TOO_LARGE)),
+        };
+        routes
+            .post(FormPost {
+                path,
+                host,
+                origin,
+                referer,
+                body,
+            })
+            .await
+    } else if req.method() == Method::GET || req.method() == Method::HEAD {
+        routes.get(path, req.uri().query().unwrap_or("")).await
+    } else {
         // 4.3 answers other methods on other paths with 404 ([RPC-HTTP-path]).
         return respond(Reply::error(StatusCode::NOT_FOUND));
-    }
-    let query = req.uri().query().unwrap_or("");
-    match routes.get(path, query).await {
+    };
+    match answer {
+        Answer::Redirect(location) => {
+            let mut resp = respond(Reply {
+                status: StatusCode::SEE_OTHER,
+                content_type: "text/plain",
+                body: Bytes::new(),
+            });
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            resp
+        }
         Answer::Full(reply) => respond(reply),
         Answer::Stream {
             content_type,

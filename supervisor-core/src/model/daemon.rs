@@ -69,6 +69,10 @@ pub struct DaemonModel {
     /// The file this model was loaded from and the command-line overrides applied, so
     /// `reloadConfig` can read it again; `None` for a model built in code.
     pub source: Option<ConfigSource>,
+    /// Where the running children are recorded (pid, start time, program) so that the next
+    /// supervisord of this config can stop what a crash of this one left running: next to
+    /// the pidfile (`supervisord.pid` → `supervisord.children`); `None` records nothing.
+    pub children_file: Option<std::path::PathBuf>,
 }
 
 impl Default for DaemonModel {
@@ -84,6 +88,7 @@ impl Default for DaemonModel {
             servers: Vec::new(),
             pools: Vec::new(),
             source: None,
+            children_file: None,
         }
     }
 }

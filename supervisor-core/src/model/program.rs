@@ -24,6 +24,9 @@ pub struct ChannelModel {
     /// The log file is an AUTO name made up in `childlogdir` (`getAllConfigInfo` shows
     /// `auto` for it until it is in use; a re-read does not count a new AUTO name as a change).
     pub auto: bool,
+    /// `*_log_timestamps` (an extension): each line written to the log file starts with an
+    /// RFC 3339 timestamp; events and `tail` data are the child's bytes unchanged.
+    pub timestamps: bool,
 }
 
 /// The listening socket of an `[fcgi-program:x]` group ([CFG-FCGI-keys]): created by the
@@ -93,6 +96,9 @@ pub struct ProgramModel {
     pub fcgi_socket: Option<FcgiSocket>,
     /// Beyond 4.3: `depends_on`, `ready_check`, `essential`.
     pub orchestration: Orchestration,
+    /// `stoptree=` (an extension; default from `[supervisord] stoptree`): a stop signals,
+    /// then kills, every process the program started, and none outlives its exit.
+    pub stoptree: bool,
 }
 
 impl ProgramModel {
@@ -135,6 +141,7 @@ impl ProgramModel {
                 server_url: None,
                 fcgi_socket: None,
                 orchestration: Orchestration::default(),
+                stoptree: false,
             },
         }
     }

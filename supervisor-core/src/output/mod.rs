@@ -6,3 +6,4 @@ pub mod dispatcher;
 pub mod log_reader;
 pub mod rotating;
 pub mod strip_ansi;
+pub mod timestamps;

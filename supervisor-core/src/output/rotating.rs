@@ -27,6 +27,10 @@ pub struct RotatingLog {
     regular: bool,
     /// Whether the last write failed.
     failing: bool,
+    /// Whether each line starts with an RFC 3339 timestamp (`*_log_timestamps`).
+    timestamps: bool,
+    /// Whether the next byte written starts a line (for `timestamps`).
+    at_line_start: bool,
 }
 
 impl RotatingLog {
@@ -41,7 +45,32 @@ impl RotatingLog {
             size,
             regular,
             failing: false,
+            timestamps: false,
+            at_line_start: true,
         })
+    }
+
+    /// Starts each line written from now on with an RFC 3339 timestamp of the time it is
+    /// written (`2026-12-03T12:58:42.123+00:00 `), or stops doing so.
+    pub fn with_timestamps(mut self, on: bool) -> RotatingLog {
+        self.timestamps = on;
+        self
+    }
+
+    /// A log for `path` that could not be opened: it counts as failing, and each write tries
+    /// to open the path again (so [`RotatingLog::failing`] turns false once it can).
+    pub fn unopened(path: &Path, maxbytes: u64, backups: u32) -> RotatingLog {
+        RotatingLog {
+            path: path.to_owned(),
+            maxbytes,
+            backups,
+            file: None,
+            size: 0,
+            regular: true,
+            failing: true,
+            timestamps: false,
+            at_line_start: true,
+        }
     }
 
     /// The file's path.
@@ -57,9 +86,29 @@ impl RotatingLog {
     /// Appends `data` in one write, then rotates if the file reached `maxbytes`; so a single
     /// large write can exceed it, as in 4.3.
     pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        let result = self.write_inner(data);
+        let result = if self.timestamps && !data.is_empty() {
+            let stamped = self.stamp(data, std::time::SystemTime::now());
+            self.write_inner(&stamped)
+        } else {
+            self.write_inner(data)
+        };
         self.failing = result.is_err();
         result
+    }
+
+    /// `data` with the timestamp of `now` at the start of each line it starts.
+    fn stamp(&mut self, data: &[u8], now: std::time::SystemTime) -> Vec<u8> {
+        let ts = crate::local_time::LocalTime::from_system(now).rfc3339();
+        let mut out = Vec::with_capacity(data.len() + 30);
+        for piece in data.split_inclusive(|&b| b == b'\n') {
+            if self.at_line_start {
+                out.extend_from_slice(ts.as_bytes());
+                out.push(b' ');
+            }
+            out.extend_from_slice(piece);
+            self.at_line_start = piece.ends_with(b"\n");
+        }
+        out
     }
 
     fn write_inner(&mut self, data: &[u8]) -> io::Result<()> {
@@ -182,6 +231,29 @@ mod tests {
 
     fn read(p: &Path) -> String {
         fs::read_to_string(p).unwrap_or_else(|_| "<missing>".into())
+    }
+
+    #[test]
+    fn timestamps_start_each_line_across_writes() {
+        let dir = temp_dir("stamps");
+        let p = dir.join("t.log");
+        let mut log = RotatingLog::open(&p, 0, 0)
+            .expect("open")
+            .with_timestamps(true);
+        log.write(b"one\ntw").expect("write");
+        log.write(b"o\n\nthree").expect("write");
+        let text = read(&p);
+        let lines: Vec<&str> = text.split('\n').collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        for (line, rest) in lines.iter().zip(["one", "two", "", "three"]) {
+            let (stamp, body) = line.split_once(' ').unwrap_or((line, ""));
+            assert_eq!(body, rest, "{text}");
+            // 2026-12-03T12:58:42.123+00:00
+            assert_eq!(stamp.len(), 29, "{stamp}");
+            assert_eq!(&stamp[10..11], "T", "{stamp}");
+            assert!(stamp[23..].starts_with(['+', '-']), "{stamp}");
+        }
+        fs::remove_dir_all(&dir).expect("cleanup");
     }
 
     #[test]

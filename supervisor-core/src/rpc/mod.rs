@@ -4,7 +4,9 @@
 mod fault;
 mod method;
 mod namespec;
+mod params;
 
 pub use fault::Fault;
 pub use method::Method;
 pub use namespec::{display_name, NameSpec};
+pub use params::{arity, check_params};

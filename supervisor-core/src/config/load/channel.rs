@@ -64,6 +64,13 @@ pub(super) fn channel(
         late,
         values::boolean,
     );
+    let timestamps = ctx.get(
+        s,
+        &format!("{ch}_log_timestamps"),
+        false,
+        late,
+        values::boolean,
+    );
     let mut syslog = ctx.get(s, &format!("{ch}_syslog"), false, late, values::boolean);
     let key = format!("{ch}_logfile");
     if s.get(&key)
@@ -111,6 +118,7 @@ pub(super) fn channel(
         events_enabled: events,
         syslog,
         auto,
+        timestamps,
     }
 }
 

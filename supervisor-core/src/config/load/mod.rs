@@ -15,6 +15,7 @@ use crate::model::{ConfigSource, DaemonModel, DaemonOptions, Overrides};
 
 mod channel;
 mod ctx;
+mod env_files;
 mod eventlistener_section;
 mod fcgi_section;
 mod group_section;
@@ -123,6 +124,7 @@ pub fn load_text(
             identifier: &supd.identifier,
         },
         strip_ansi: supd.strip_ansi,
+        stoptree: supd.stoptree,
     };
     let (programs, pools) =
         program_section::programs(&mut ctx, &sections, &group_of, &globals, &mut messages);
@@ -228,6 +230,7 @@ fn assemble(
             loglevel: supd.loglevel,
             echo_log: supd.nodaemon && !supd.silent,
             environment: supd.env,
+            children_file: Some(absolute(&supd.pidfile).with_extension("children")),
             ..model
         },
         options: DaemonOptions {

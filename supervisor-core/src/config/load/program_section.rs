@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::channel::{channel, log_name, AutoLogs, LogName};
 use super::ctx::{base_names, host_node_name, section_here, Ctx};
+use super::env_files::section_environment;
 use super::eventlistener_section::pool;
 use super::fcgi_section::fcgi_socket;
 use super::group_section::GroupMember;
@@ -12,7 +13,7 @@ use super::orchestration::orchestration;
 use super::users::run_as;
 use crate::config::expand::{expand, ExpValue, Expansions};
 use crate::config::ini::{Entry, Section};
-use crate::config::{command, environment, values};
+use crate::config::{command, values};
 use crate::log_level::{LogLevel, LogLine};
 use crate::model::{ProgramModel, RunAs};
 use crate::pool::PoolSettings;
@@ -35,6 +36,8 @@ pub(super) struct Globals<'a> {
     pub(super) logs: AutoLogs<'a>,
     /// `[supervisord] strip_ansi=`.
     pub(super) strip_ansi: bool,
+    /// `[supervisord] stoptree=`, the default of each program's.
+    pub(super) stoptree: bool,
 }
 
 /// What the program sections produce.
@@ -169,6 +172,7 @@ fn group_programs(
         server_url: None,
         fcgi_socket,
         orchestration,
+        stoptree: ctx.get(s, "stoptree", g.stoptree, &early, values::boolean),
     };
     let shape = Shape {
         s,
@@ -354,18 +358,7 @@ fn process(
             return None;
         }
     };
-    let env = match s.get("environment") {
-        Some(e) => expand(&e.value, &late, &format!("{}.environment", s.name))
-            .and_then(|v| environment::parse(&v))
-            .unwrap_or_else(|m| {
-                ctx.err(s, Some(e), m);
-                Vec::new()
-            }),
-        None => Vec::new(),
-    };
-    for (k, v) in &env {
-        late.insert(format!("ENV_{k}"), ExpValue::Str(v.clone()));
-    }
+    let env = section_environment(ctx, s, &mut late, &section_here(g.here, s));
     let cmd = match expand(
         &shape.keys.command.value,
         &late,

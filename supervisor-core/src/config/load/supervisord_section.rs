@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use super::ctx::{base_names, Ctx};
+use super::env_files::section_environment;
 use super::users::run_as;
-use crate::config::expand::expand;
 use crate::config::ini::{Entry, Section};
-use crate::config::{environment, values};
+use crate::config::values;
 use crate::log_level::LogLevel;
 use crate::model::{Overrides, RunAs};
 
@@ -46,6 +46,8 @@ pub(super) struct Supervisord {
     pub(super) directory: Option<String>,
     /// `strip_ansi=`.
     pub(super) strip_ansi: bool,
+    /// `stoptree=` (an extension): the default of every program's `stoptree`.
+    pub(super) stoptree: bool,
     /// `identifier=`.
     pub(super) identifier: String,
 }
@@ -57,18 +59,8 @@ pub(super) fn supervisord(
     overrides: &Overrides,
     here: &Path,
 ) -> Supervisord {
-    let names = base_names(here, &[]);
-    let supd_env = match supd.get("environment") {
-        Some(e) => {
-            let v = expand(&e.value, &names, "supervisord.environment")
-                .and_then(|v| environment::parse(&v));
-            v.unwrap_or_else(|m| {
-                ctx.err(&supd, Some(e), m);
-                Vec::new()
-            })
-        }
-        None => Vec::new(),
-    };
+    let mut names = base_names(here, &[]);
+    let supd_env = section_environment(ctx, &supd, &mut names, here);
     let names = base_names(here, &supd_env);
     let supd = with_overrides(supd, overrides);
     let logfile = ctx.get(
@@ -117,6 +109,7 @@ pub(super) fn supervisord(
             .ok()
     });
     let strip_ansi = ctx.get(&supd, "strip_ansi", false, &names, values::boolean);
+    let stoptree = ctx.get(&supd, "stoptree", false, &names, values::boolean);
     let identifier = ctx
         .string(&supd, "identifier", &names)
         .unwrap_or_else(|| "supervisor".into());
@@ -137,6 +130,7 @@ pub(super) fn supervisord(
         childlogdir: PathBuf::from(&childlogdir),
         directory,
         strip_ansi,
+        stoptree,
         identifier,
     }
 }

@@ -321,6 +321,11 @@ impl Supervisor {
                 ),
                 (format!("{prefix}_logfile_maxbytes").into(), int(c.maxbytes)),
                 (format!("{prefix}_syslog").into(), Value::Bool(c.syslog)),
+                // An extension: 4.3 has no such key.
+                (
+                    format!("{prefix}_log_timestamps").into(),
+                    Value::Bool(c.timestamps),
+                ),
             ]
         };
         let mut fields: Vec<(std::borrow::Cow<'static, str>, Value)> = vec![
@@ -360,6 +365,8 @@ impl Supervisor {
                 Value::Int(i64::from(p.params.startretries)),
             ),
             ("startsecs".into(), int(p.params.startsecs)),
+            // An extension: 4.3 has no such key.
+            ("stoptree".into(), Value::Bool(p.stoptree)),
         ];
         fields.extend(channel("stdout", &p.stdout, running.map(|r| &r.stdout)));
         fields.push((

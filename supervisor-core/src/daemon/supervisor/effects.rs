@@ -11,9 +11,7 @@ use nix::unistd::Pid;
 
 use super::state::Supervisor;
 use crate::log_level::LogLevel;
-use crate::model::ChannelModel;
 use crate::output::dispatcher::OutputAction;
-use crate::output::rotating::RotatingLog;
 use crate::process::{Action, Now};
 
 impl Supervisor {
@@ -96,6 +94,7 @@ impl Supervisor {
             Some(s) => kill(Pid::from_raw(target), s),
             None => kill(Pid::from_raw(target), None),
         };
+        self.tree_signal(i, pid, signal);
         match result {
             Ok(()) => {}
             Err(Errno::ESRCH) => {
@@ -160,30 +159,6 @@ impl Supervisor {
                 OutputAction::Event(t, payload) => self.emit(t, &payload),
             }
         }
-    }
-}
-
-/// The channel's log file, if it has one (and `wanted`).
-pub(super) fn open_log(model: &ChannelModel, wanted: bool) -> std::io::Result<Option<RotatingLog>> {
-    match &model.logfile {
-        Some(path) if wanted => {
-            if model.auto {
-                // 4.3 makes AUTO names with mkstemp: the file starts out private (0600).
-                use std::os::unix::fs::OpenOptionsExt;
-                let created = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(path);
-                match created {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            RotatingLog::open(path, model.maxbytes, model.backups).map(Some)
-        }
-        _ => Ok(None),
     }
 }
 

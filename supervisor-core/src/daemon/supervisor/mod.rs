@@ -6,19 +6,25 @@
 //! - [`messages`]: what the task receives from outside, and why it ends;
 //! - `task_loop`: the loop, its deadlines and the message handlers;
 //! - `state`: the task's data (a slot per process and per pool, the groups, the phase);
+//! - `child_logs`: opening a process's logs before a spawn, creating a missing directory;
 //! - `effects`: signalling, child-log writes and state events;
 //! - `spawning`: a spawn's two halves around the spawner thread, and exits reaped early;
+//! - `leftovers`: the children file, and stopping what a crashed supervisord left;
+//! - `tree_stop`: `stoptree`, signalling and killing a process's whole tree;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
 //! - `dependencies`: `depends_on` gating of starts and stops, ready-check probes, `essential`;
-//! - `rpc`, `waiting`, `config_rpc`: the XML-RPC handlers (those that answer at
-//!   once, those that wait, configuration), naming methods by [`crate::rpc::Method`];
+//! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
+//!   once, those that wait, `system.multicall`, configuration), naming methods by [`crate::rpc::Method`];
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
+mod child_logs;
 mod config_rpc;
 mod dependencies;
 mod effects;
+mod leftovers;
 pub mod messages;
+mod multicall;
 mod pool_wiring;
 mod routes;
 mod rpc;
@@ -26,12 +32,14 @@ mod shutdown;
 mod spawning;
 mod state;
 mod task_loop;
+mod tree_stop;
 mod waiting;
 mod web_controller;
 
 pub use messages::{Control, Ended};
 pub use routes::RpcRoutes;
 pub use task_loop::{run, run_with};
+pub use tree_stop::STOPTREE_ENV;
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,8 @@ use super::messages::Control;
 pub struct RpcRoutes {
     pub(super) control: mpsc::UnboundedSender<Control>,
     heap_trim: Arc<crate::daemon::heap_trim::HeapTrim>,
+    /// The token the web page's forms must carry.
+    pub(super) csrf: crate::daemon::web_guard::CsrfToken,
 }
 
 impl RpcRoutes {
@@ -22,6 +24,7 @@ impl RpcRoutes {
         RpcRoutes {
             control,
             heap_trim: crate::daemon::heap_trim::HeapTrim::new(),
+            csrf: crate::daemon::web_guard::CsrfToken::new(),
         }
     }
 }
@@ -54,6 +57,9 @@ impl crate::http::Routes for RpcRoutes {
     }
     async fn get(&self, path: &str, query: &str) -> crate::http::Answer {
         self.web(path, query).await
+    }
+    async fn post(&self, form: crate::http::FormPost) -> crate::http::Answer {
+        self.web_post(form).await
     }
 }
 

@@ -7,7 +7,6 @@ use std::time::SystemTime;
 use event_proto::payload::RemoteCommunicationPayload;
 use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
 use event_proto::{EventType, Payload, ProcessState, Text};
-use tokio::sync::oneshot;
 
 use super::state::{Phase, Supervisor};
 use crate::daemon::pipes::StdinRefused;
@@ -15,7 +14,7 @@ use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
 use crate::output::log_reader::{read_log, tail_log};
 use crate::process::Now;
-use crate::rpc::{Fault, Method, NameSpec};
+use crate::rpc::{check_params, Fault, Method, NameSpec};
 use crate::signal::Signal;
 
 /// The package version we report (`getSupervisorVersion`): the 4.3 API we implement.
@@ -35,10 +34,13 @@ pub(super) fn arg_bool(params: &[Value], i: usize, default: bool) -> bool {
 }
 
 pub(super) fn arg_int(params: &[Value], i: usize) -> Result<i64, Fault> {
-    params
-        .get(i)
-        .and_then(Value::as_int)
-        .ok_or_else(|| Fault::IncorrectParameters(String::new()))
+    match params.get(i) {
+        Some(Value::Int(n)) => Some(*n),
+        // 4.3 calls int() on it, so "10" reads as 10.
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| Fault::IncorrectParameters(String::new()))
 }
 
 pub(super) fn status(name: &str, group: &str, result: &Result<(), Fault>) -> Value {
@@ -182,6 +184,9 @@ impl Supervisor {
     pub(super) fn call(&mut self, call: &MethodCall, now: Now) -> Outcome {
         let p = &call.params;
         let method = Method::parse(&call.method);
+        if let Some(m) = method {
+            check_params(m, p)?;
+        }
         if call.method.starts_with("supervisor.")
             && self.phase != Phase::Running
             && method != Some(Method::SendRemoteCommEvent)
@@ -276,16 +281,19 @@ impl Supervisor {
             | Some(Method::ReadProcessLog)
             | Some(Method::ReadProcessStderrLog) => {
                 let i = self.one(arg_str(p, 0)?)?;
-                let path = self.channel_log(i, call.method.contains("Stderr"))?;
+                let stderr = call.method.contains("Stderr");
+                let path = self.channel_log(i, stderr)?;
                 read_log(&path, arg_int(p, 1)?, arg_int(p, 2)?)
+                    .map(|v| self.unstamped(i, stderr, v))
             }
             Some(Method::TailProcessStdoutLog)
             | Some(Method::TailProcessLog)
             | Some(Method::TailProcessStderrLog) => {
                 let i = self.one(arg_str(p, 0)?)?;
                 let (offset, length) = (arg_int(p, 1)?, arg_int(p, 2)?);
-                match self.channel_log(i, call.method.contains("Stderr")) {
-                    Ok(path) => Ok(tail_log(&path, offset, length)),
+                let stderr = call.method.contains("Stderr");
+                match self.channel_log(i, stderr) {
+                    Ok(path) => Ok(self.unstamped(i, stderr, tail_log(&path, offset, length))),
                     Err(_) => Ok(Value::Array(vec![
                         Value::from(""),
                         Value::Int(0),
@@ -360,73 +368,11 @@ impl Supervisor {
                     .collect();
                 Ok(Value::Array(statuses))
             }
-            Some(Method::Multicall) => self.multicall(p, now),
+            // Run by the multicall module, which refuses it inside itself.
+            Some(Method::Multicall) => Err(Fault::IncorrectParameters(
+                "Recursive system.multicall forbidden".into(),
+            )),
             _ => Err(Fault::UnknownMethod),
-        }
-    }
-
-    /// `system.multicall` ([RPC-system.multicall]): bare values or fault structs. Calls that
-    /// would wait run without waiting here.
-    pub(super) fn multicall(&mut self, params: &[Value], now: Now) -> Outcome {
-        let Some(Value::Array(calls)) = params.first() else {
-            return Err(Fault::IncorrectParameters(String::new()));
-        };
-        let mut results = Vec::with_capacity(calls.len());
-        for c in calls {
-            let name = c.get("methodName").and_then(Value::as_str);
-            let result = match name {
-                None => Err(Fault::IncorrectParameters("No methodName".into())),
-                Some(m) if Method::parse(m) == Some(Method::Multicall) => Err(
-                    Fault::IncorrectParameters("Recursive system.multicall forbidden".into()),
-                ),
-                Some(method) => {
-                    let params = match c.get("params") {
-                        Some(Value::Array(p)) => p.clone(),
-                        _ => Vec::new(),
-                    };
-                    let mut sub = MethodCall {
-                        method: method.to_owned(),
-                        params,
-                    };
-                    self.call_no_wait(&mut sub, now)
-                }
-            };
-            results.push(match result {
-                Ok(v) => v,
-                Err(f) => Value::structure([
-                    ("faultCode", Value::Int(f.code())),
-                    ("faultString", Value::from(f.text())),
-                ]),
-            });
-        }
-        Ok(Value::Array(results))
-    }
-
-    pub(super) fn call_no_wait(&mut self, call: &mut MethodCall, now: Now) -> Outcome {
-        let (tx, mut rx) = oneshot::channel();
-        match Method::parse(&call.method) {
-            Some(Method::StartProcess)
-            | Some(Method::StopProcess)
-            | Some(Method::StartProcessGroup)
-            | Some(Method::StopProcessGroup) => {
-                call.params.truncate(1);
-                call.params.push(Value::Bool(false));
-            }
-            Some(Method::StartAllProcesses) | Some(Method::StopAllProcesses) => {
-                call.params = vec![Value::Bool(false)];
-            }
-            _ => return self.call(call, now),
-        }
-        if let Some(p) = self.begin_wait(call, tx, now) {
-            self.pending.push(p);
-            self.resolve_pending();
-        }
-        match rx.try_recv() {
-            Ok(MethodResponse::Value(v)) => Ok(v),
-            Ok(MethodResponse::Fault { code, string }) => {
-                Err(Fault::Failed(format!("{code}: {string}")))
-            }
-            Err(_) => Err(Fault::Failed("no result".into())),
         }
     }
 
@@ -470,6 +416,25 @@ impl Supervisor {
             statuses.push(status(&name, &self.procs[i].model.params.group, &result));
         }
         Ok(Value::Array(statuses))
+    }
+
+    /// A log slice (a string, or tail's `[string, offset, overflow]`) without the stamps of
+    /// `*_log_timestamps`, when the channel has them.
+    fn unstamped(&self, i: usize, stderr: bool, v: Value) -> Value {
+        let m = &self.procs[i].model;
+        if !(if stderr { &m.stderr } else { &m.stdout }).timestamps {
+            return v;
+        }
+        match v {
+            Value::String(s) => Value::String(crate::output::timestamps::strip(&s)),
+            Value::Array(mut a) => {
+                if let Some(Value::String(s)) = a.first_mut() {
+                    *s = crate::output::timestamps::strip(s);
+                }
+                Value::Array(a)
+            }
+            v => v,
+        }
     }
 
     pub(super) fn channel_log(&self, i: usize, stderr: bool) -> Result<std::path::PathBuf, Fault> {

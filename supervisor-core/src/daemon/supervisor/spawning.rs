@@ -12,7 +12,6 @@
 use event_proto::payload::Channel;
 use event_proto::Text;
 
-use super::effects::open_log;
 use super::messages::SpawnId;
 use super::state::{PendingSpawn, Supervisor};
 use crate::daemon::pipes::spawn_reader;
@@ -29,7 +28,7 @@ impl Supervisor {
     /// logs, and hands the request to the spawner thread.
     pub(super) fn do_spawn(&mut self, i: usize, now: Now) {
         let slot = &self.procs[i];
-        let params = &slot.model.params;
+        let params = slot.model.params.clone();
         let env = child_environment(
             std::env::vars(),
             &params.name,
@@ -65,10 +64,9 @@ impl Supervisor {
             self.apply(i, out, now);
             return;
         }
-        // The log files open before the fork, as 4.3 makes its dispatchers: one that cannot
-        // be opened is a spawn error ([PROC-SPAWN-errors-parent]).
-        let logs = open_log(&slot.model.stdout, slot.listener.is_none())
-            .and_then(|out| Ok((out, open_log(&slot.model.stderr, true)?)));
+        // The log files open before the fork, as 4.3 makes its dispatchers; unlike 4.3, only
+        // running out of descriptors is a spawn error ([PROC-SPAWN-errors-parent]).
+        let logs = self.open_child_logs(i);
         let (stdout_log, stderr_log) = match logs {
             Ok(logs) => logs,
             Err(e) => {
@@ -183,6 +181,8 @@ impl Supervisor {
                 if let Some((k, m)) = slot.listener {
                     self.pools[k].pool.listener_spawned(m);
                 }
+                self.tree_spawned(i, pid);
+                self.child_started(i, pid);
                 self.procs[i].machine.spawned(pid, now, &mut out);
             }
         }

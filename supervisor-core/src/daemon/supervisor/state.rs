@@ -155,6 +155,18 @@ pub(super) struct Supervisor {
     pub(super) fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
     /// RPC replies waiting for processes to reach a state.
     pub(super) pending: Vec<waiting::Pending>,
+    /// Multicalls waiting for one of their calls.
+    pub(super) multicalls: Vec<super::multicall::Multicall>,
+    /// `stoptree`'s cgroups.
+    pub(super) trees: super::tree_stop::Trees,
+    /// The running children as the children file records them, by process index.
+    pub(super) children: std::collections::BTreeMap<usize, crate::daemon::children_file::Child>,
+    /// Children came or went since the children file was written.
+    pub(super) children_dirty: bool,
+    /// supervisord's own start time, for the children file (0: not read yet).
+    pub(super) own_start: u64,
+    /// Writing the children file failed (reported once).
+    pub(super) children_file_failed: bool,
     /// `supervisor.shutdown` was called.
     pub(super) shutdown_requested: bool,
     /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
@@ -257,6 +269,12 @@ impl Supervisor {
             pipe_tx,
             fail_tx,
             pending: Vec::new(),
+            multicalls: Vec::new(),
+            trees: Default::default(),
+            children: Default::default(),
+            children_dirty: false,
+            children_file_failed: false,
+            own_start: 0,
             shutdown_requested: false,
             restart_requested: false,
             fcgi_sockets: HashMap::new(),

@@ -11,7 +11,7 @@ use super::messages::{Control, Ended, PipeId};
 use super::state::{Phase, Supervisor, STDOUT_CLOSED_GRACE};
 use crate::daemon::pipes::{PipeEvent, WriteFailed, PIPE_CHANNEL_BOUND};
 use crate::daemon::ready_probe::ProbeResult;
-use crate::daemon::reaper::{spawn_reaper, Reaped};
+use crate::daemon::reaper::{spawn_reaper, Reaped, ReaperEvent};
 use crate::daemon::signals::{spawn_signal_listener, DaemonSignal};
 use crate::daemon::spawner::Spawner;
 use crate::log_level::LogLevel;
@@ -41,6 +41,8 @@ pub async fn run_with(
     mut control: mpsc::UnboundedReceiver<Control>,
 ) -> std::io::Result<Ended> {
     let socket_files = servers.serve(&control_tx)?;
+    // Orphaned descendants of children come to us, not init: reaped, and found by stoptree.
+    let subreaper = crate::daemon::tree::become_subreaper();
     let (reap_tx, mut reap_rx) = mpsc::unbounded_channel();
     let _reaper = spawn_reaper(reap_tx)?;
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
@@ -60,13 +62,24 @@ pub async fn run_with(
         Now::current(),
     );
     sup.log.set_batching(true);
+    if let Err(e) = subreaper {
+        sup.line(
+            LogLevel::Warn,
+            format!("could not become a child subreaper ({e}): orphaned descendants go to init"),
+        );
+    }
     sup.bind_fcgi_sockets();
+    sup.stop_leftovers();
     sup.startup(Now::current());
     while sup.phase != Phase::Done {
         sup.log.flush();
         let deadline = sup.next_deadline(Now::current());
+        let mut sigchld = false;
         tokio::select! {
-            Some(r) = reap_rx.recv() => sup.on_reaped(r, Now::current()),
+            Some(r) = reap_rx.recv() => match r {
+                ReaperEvent::Reaped(r) => sup.on_reaped(r, Now::current()),
+                ReaperEvent::Signal => sigchld = true,
+            },
             Some(d) = spawned_rx.recv() => sup.on_spawned(d, Now::current()),
             Some(r) = probe_rx.recv() => sup.on_probe(r, Now::current()),
             Some(s) = sig_rx.recv() => sup.on_signal(s, Now::current()),
@@ -83,11 +96,29 @@ pub async fn run_with(
                 Err(_) => break,
             }
         }
+        if sigchld {
+            // As 4.3 orders it: what the children wrote before exiting, then their exits,
+            // then the signal's debug line. One yield lets the pipe readers read what is
+            // already in the pipes; the exits the reaper found are queued behind the signal.
+            tokio::task::yield_now().await;
+            while let Ok(p) = pipe_rx.try_recv() {
+                sup.on_pipe(p, Now::current());
+            }
+            while let Ok(r) = reap_rx.try_recv() {
+                match r {
+                    ReaperEvent::Reaped(r) => sup.on_reaped(r, Now::current()),
+                    ReaperEvent::Signal => {}
+                }
+            }
+            sup.line(LogLevel::Debug, "received SIGCHLD indicating a child quit");
+        }
         sup.on_tick(Now::current());
         if sup.shutdown_requested && sup.phase == Phase::Running {
             sup.begin_shutdown(Now::current());
         }
     }
+    sup.tree_cleanup();
+    sup.remove_children_file();
     sup.log_counters();
     sup.log.set_batching(false);
     let ended = if sup.exit_status != 0 {
@@ -132,6 +163,8 @@ impl Supervisor {
         self.procs[i].stdout_closed_at = None;
         let mut out = Vec::new();
         self.procs[i].machine.exited(r.status, now, &mut out);
+        self.tree_exited(i, r.pid);
+        self.child_ended(i);
         self.apply(i, out, now);
     }
 
@@ -288,6 +321,10 @@ impl Supervisor {
     }
 
     pub(super) fn on_tick(&mut self, now: Now) {
+        self.record_children();
+        if !self.multicalls.is_empty() {
+            self.advance_multicalls(now);
+        }
         self.check_closed_listener_stdout(now);
         for i in 0..self.procs.len() {
             if self.procs[i]

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use super::rpc::{arg_bool, arg_str, respond, status};
 use super::state::{Phase, Supervisor};
 use crate::process::Now;
-use crate::rpc::{Fault, Method, NameSpec};
+use crate::rpc::{check_params, Fault, Method, NameSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WaitFor {
@@ -39,6 +39,13 @@ impl Supervisor {
         reply: oneshot::Sender<MethodResponse>,
         now: Now,
     ) {
+        let method = Method::parse(&call.method);
+        if method == Some(Method::Multicall)
+            && check_params(Method::Multicall, &call.params).is_ok()
+        {
+            self.begin_multicall(call.params, reply, now);
+            return;
+        }
         if let Some(pending) = self.begin_wait(&call, reply, now) {
             self.pending.push(pending);
             self.resolve_pending();
@@ -54,6 +61,10 @@ impl Supervisor {
     ) -> Option<Pending> {
         let p = &call.params;
         let method = Method::parse(&call.method);
+        if let Some(Err(f)) = method.map(|m| check_params(m, p)) {
+            let _ = reply.send(f.response());
+            return None;
+        }
         let gated = call.method.starts_with("supervisor.") && self.phase != Phase::Running;
         let waits = method.is_some_and(Method::waits);
         if !waits || gated {

@@ -1,5 +1,6 @@
-//! The web interface's controller: 4.3's status page actions, the tail page and the log
-//! streams, each served through in-process XML-RPC calls.
+//! The web interface's controller: 4.3's status page (its actions by POST only, see
+//! [`crate::daemon::web_guard`]), the tail page and the log streams, each served through
+//! in-process XML-RPC calls.
 
 use event_proto::xmlrpc::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -23,25 +24,15 @@ impl RpcRoutes {
             rx.await.unwrap_or((None, String::new()))
         };
         if path == "/" || path == "/index.html" {
-            let name = web::query_get(query, "processname").unwrap_or_default();
+            // A GET never changes anything: 4.3's `?action=` links are refused, and the page
+            // only shows the outcome a form's POST redirected with.
             let action = web::query_get(query, "action").unwrap_or_default();
-            let message = match page_action(&action, &name) {
-                Some(PageAction::Refused(text)) => Some(text),
-                Some(PageAction::Calls {
-                    calls,
-                    done,
-                    failed,
-                }) => {
-                    let mut outcome = Ok(Value::Bool(true));
-                    for (method, params) in calls {
-                        outcome = self.call(method, params).await;
-                    }
-                    Some(match outcome {
-                        Ok(_) => done,
-                        Err(e) => format!("{failed}: {e}"),
-                    })
-                }
-                None => None,
+            let message = match action.as_str() {
+                "" | "refresh" => web::query_get(query, "message"),
+                _ => Some(
+                    "Nothing was done: actions are taken only by the buttons of this page"
+                        .to_owned(),
+                ),
             };
             let infos = match self.call(Method::GetAllProcessInfo, Vec::new()).await {
                 Ok(Value::Array(v)) => v,
@@ -51,6 +42,7 @@ impl RpcRoutes {
                 &identifier,
                 &infos,
                 message.as_deref(),
+                self.csrf.as_str(),
             )));
         }
         if path == "/tail.html" {
@@ -109,6 +101,59 @@ impl RpcRoutes {
             content_type: "text/plain;charset=utf-8",
             chunks,
         }
+    }
+}
+
+impl RpcRoutes {
+    /// A form of the status page: refused (403) unless it comes from this server's page
+    /// (`Origin`/`Referer`) with the token; otherwise the action runs and the browser is
+    /// sent back to the page with its outcome.
+    pub(super) async fn web_post(&self, form: crate::http::FormPost) -> crate::http::Answer {
+        use crate::daemon::{web, web_guard};
+        use crate::http::{Answer, Reply};
+        if form.path != "/" && form.path != "/index.html" {
+            return Answer::Full(Reply::error(hyper::StatusCode::NOT_FOUND));
+        }
+        let forbidden = |why: &str| {
+            Answer::Full(Reply {
+                status: hyper::StatusCode::FORBIDDEN,
+                content_type: "text/plain",
+                body: format!("403 Forbidden: {why}; nothing was done\n").into(),
+            })
+        };
+        if !web_guard::same_origin(
+            form.host.as_deref(),
+            form.origin.as_deref(),
+            form.referer.as_deref(),
+        ) {
+            return forbidden("the form was not sent from this server's page");
+        }
+        let body = String::from_utf8_lossy(&form.body);
+        let token = web::query_get(&body, "csrf").unwrap_or_default();
+        if !self.csrf.matches(&token) {
+            return forbidden("missing or wrong form token (reload the page)");
+        }
+        let name = web::query_get(&body, "processname").unwrap_or_default();
+        let action = web::query_get(&body, "action").unwrap_or_default();
+        let message = match page_action(&action, &name) {
+            Some(PageAction::Refused(text)) => text,
+            Some(PageAction::Calls {
+                calls,
+                done,
+                failed,
+            }) => {
+                let mut outcome = Ok(Value::Bool(true));
+                for (method, params) in calls {
+                    outcome = self.call(method, params).await;
+                }
+                match outcome {
+                    Ok(_) => done,
+                    Err(e) => format!("{failed}: {e}"),
+                }
+            }
+            None => return Answer::Redirect("index.html".to_owned()),
+        };
+        Answer::Redirect(format!("index.html?message={}", web::encode(&message)))
     }
 }
 
