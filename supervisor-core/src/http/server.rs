@@ -110,6 +110,12 @@ pub trait Routes: Send + Sync + 'static {
         async { Answer::Full(Reply::error(StatusCode::NOT_FOUND)) }
     }
 
+    /// `GET /metrics` (already authenticated), in the format the scraper asked for.
+    fn metrics(&self, format: crate::metrics::Format) -> impl Future<Output = Reply> + Send {
+        let _ = format;
+        async { Reply::error(StatusCode::NOT_FOUND) }
+    }
+
     /// A POST of anything but `/RPC2` (already authenticated): the web page's forms.
     fn post(&self, form: FormPost) -> impl Future<Output = Answer> + Send {
         let _ = form;
@@ -297,6 +303,17 @@ async fn handle<R: Routes>(
                 body,
             })
             .await
+    } else if path == "/metrics" && (req.method() == Method::GET || req.method() == Method::HEAD) {
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Answer::Full(
+            routes
+                .metrics(crate::metrics::Format::from_accept(accept))
+                .await,
+        )
     } else if req.method() == Method::GET || req.method() == Method::HEAD {
         routes.get(path, req.uri().query().unwrap_or("")).await
     } else {

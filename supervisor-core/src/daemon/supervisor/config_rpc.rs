@@ -160,11 +160,8 @@ impl Supervisor {
             .and_then(|k| self.config.pools.get(k).cloned())
             .map(|settings| {
                 let names = programs.iter().map(|p| p.params.name.clone()).collect();
-                self.pools.push(PoolSlot {
-                    pool: Pool::new(settings, names),
-                    members: Vec::new(),
-                    live: true,
-                });
+                self.pools
+                    .push(PoolSlot::new(Pool::new(settings, names), Vec::new(), true));
                 self.pools.len() - 1
             });
         let mut members = Vec::with_capacity(programs.len());
@@ -240,11 +237,7 @@ impl Supervisor {
                 events: EventMask::empty(),
                 ..settings
             };
-            self.pools[k] = PoolSlot {
-                pool: Pool::new(inert, Vec::new()),
-                members: Vec::new(),
-                live: false,
-            };
+            self.pools[k] = PoolSlot::new(Pool::new(inert, Vec::new()), Vec::new(), false);
         }
         let in_use: Vec<_> = self
             .live()

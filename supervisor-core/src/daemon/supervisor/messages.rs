@@ -24,6 +24,8 @@ pub enum Control {
     PoolCounters(oneshot::Sender<Vec<(String, PoolCounters)>>),
     /// The main log file and the identifier (for the web pages).
     WebInfo(oneshot::Sender<(Option<std::path::PathBuf>, String)>),
+    /// What a `/metrics` scrape shows, from the task's side.
+    Metrics(oneshot::Sender<crate::metrics::MetricsSnapshot>),
     /// An XML-RPC call, answered on `reply` (possibly much later, for calls that wait).
     Rpc {
         /// The decoded call.

@@ -16,6 +16,7 @@
 //! - `dependencies`: `depends_on` gating of starts and stops, ready-check probes, `essential`;
 //! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
 //!   once, those that wait, `system.multicall`, configuration), naming methods by [`crate::rpc::Method`];
+//! - `metrics_snapshot`: what a `/metrics` scrape needs from the task;
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
 mod child_logs;
@@ -24,6 +25,7 @@ mod dependencies;
 mod effects;
 mod leftovers;
 pub mod messages;
+mod metrics_snapshot;
 mod multicall;
 mod pool_wiring;
 mod routes;

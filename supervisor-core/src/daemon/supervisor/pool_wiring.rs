@@ -76,7 +76,9 @@ impl Supervisor {
             PoolAction::Send { listener, bytes } => {
                 let i = self.pools[k].members[listener];
                 let sent = self.stdin(i).is_some_and(|tx| tx.send(bytes).is_ok());
-                if !sent {
+                if sent {
+                    self.pools[k].sent(listener, std::time::Instant::now());
+                } else {
                     self.pools[k].pool.send_failed(listener, more);
                 }
             }

@@ -183,7 +183,11 @@ impl Supervisor {
                             format!("'{name}' stdout output:\n{}", pyfmt::bytes_repr(&data)),
                         );
                     }
+                    let delivered = self.pools[k].pool.counters().delivered;
                     self.with_pool(k, |pool, out| pool.listener_output(m, &data, out));
+                    if self.pools[k].pool.counters().delivered > delivered {
+                        self.pools[k].acknowledged(m, now.mono);
+                    }
                     return;
                 }
                 let mut out = Vec::new();
@@ -284,6 +288,9 @@ impl Supervisor {
                     }
                 };
                 let _ = reply.send((path, self.model.identifier.clone()));
+            }
+            Control::Metrics(reply) => {
+                let _ = reply.send(self.metrics_snapshot(now));
             }
             Control::PoolCounters(reply) => {
                 let counters = self
