@@ -16,6 +16,7 @@ mod harness;
 mod listeners;
 mod log_dir;
 mod many;
+mod metrics;
 mod multicall;
 mod orchestration;
 mod orphans;

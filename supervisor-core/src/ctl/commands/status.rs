@@ -21,8 +21,26 @@ impl Ctl {
         let width = name_width(&shown);
         let mut any_stopped = false;
         if json {
-            // Beyond 4.3 (its issue #1274): the process info structs as a JSON array.
-            let items: Vec<String> = shown.iter().map(|p| json_value(p)).collect();
+            // Beyond 4.3 (its issue #1274): the process info structs as a JSON array; an
+            // event listener's also carries its pool's counters as `pool`.
+            let pools = match self.call(crate::rpc::Method::GetPoolCounters, Vec::new()) {
+                Ok(Value::Array(pools)) => pools,
+                _ => Vec::new(),
+            };
+            let items: Vec<String> = shown
+                .iter()
+                .map(|p| {
+                    let pool = pools.iter().find(|pool| s(pool, "name") == s(p, "group"));
+                    match (pool, p) {
+                        (Some(pool), Value::Struct(members)) => {
+                            let mut members = members.clone();
+                            members.push(("pool".into(), pool.clone()));
+                            json_value(&Value::Struct(members))
+                        }
+                        _ => json_value(p),
+                    }
+                })
+                .collect();
             outln!(out, "[{}]", items.join(","));
         }
         for p in &shown {
@@ -107,7 +125,7 @@ fn status_line(info: &Value, width: usize) -> String {
 }
 
 /// An XML-RPC value as JSON.
-fn json_value(v: &Value) -> String {
+pub(super) fn json_value(v: &Value) -> String {
     match v {
         Value::Int(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
