@@ -5,6 +5,7 @@ use std::io::Write;
 use event_proto::xmlrpc::Value;
 
 use super::{name_of, s, Ctl, STOPPED, UNREACHABLE};
+pub(super) use crate::rpc::json_value;
 
 impl Ctl {
     /// `status [--json] [<name>|<group>:*|all]...`.
@@ -122,49 +123,6 @@ fn status_line(info: &Value, width: usize) -> String {
         s(info, "statename"),
         s(info, "description")
     )
-}
-
-/// An XML-RPC value as JSON.
-pub(super) fn json_value(v: &Value) -> String {
-    match v {
-        Value::Int(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Double(d) if d.is_finite() => d.to_string(),
-        Value::Double(_) => "null".into(),
-        Value::String(t) => json_string(t),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(json_value).collect::<Vec<_>>().join(",")
-        ),
-        Value::Struct(members) => format!(
-            "{{{}}}",
-            members
-                .iter()
-                .map(|(k, v)| format!("{}:{}", json_string(k), json_value(v)))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        other => json_string(&format!("{other:?}")),
-    }
-}
-
-/// A JSON string literal for `t`.
-fn json_string(t: &str) -> String {
-    let mut out = String::with_capacity(t.len() + 2);
-    out.push('"');
-    for c in t.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

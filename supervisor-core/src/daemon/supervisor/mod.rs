@@ -17,10 +17,13 @@
 //! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
 //!   once, those that wait, `system.multicall`, configuration), naming methods by [`crate::rpc::Method`];
 //! - `metrics_snapshot`: what a `/metrics` scrape needs from the task;
-//! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
+//! - `recent_events`: the last events, kept for the web console while one watches;
+//! - `routes`, `web_controller`, `console_routes`: the HTTP side (XML-RPC, 4.3's pages, the
+//!   live console's script and JSON), which talks to the task only by message.
 
 mod child_logs;
 mod config_rpc;
+mod console_routes;
 mod dependencies;
 mod effects;
 mod leftovers;
@@ -28,6 +31,7 @@ pub mod messages;
 mod metrics_snapshot;
 mod multicall;
 mod pool_wiring;
+mod recent_events;
 mod routes;
 mod rpc;
 mod shutdown;

@@ -222,6 +222,8 @@ pub(super) struct Supervisor {
     pub(super) check_pids: HashMap<u32, (usize, u64)>,
     /// The daemon's exit status: 1 once an essential process failed.
     pub(super) exit_status: i32,
+    /// The last events, for the web console.
+    pub(super) recent: super::recent_events::RecentEvents,
 }
 
 /// How long a listener may live on after closing its stdout before it is treated as broken
@@ -316,6 +318,7 @@ impl Supervisor {
             probe_tx,
             check_pids: HashMap::new(),
             exit_status: 0,
+            recent: Default::default(),
         };
         sup.wire_dependencies();
         sup

@@ -289,6 +289,9 @@ impl Supervisor {
                 };
                 let _ = reply.send((path, self.model.identifier.clone()));
             }
+            Control::RecentEvents { after, reply } => {
+                let _ = reply.send(self.recent.since(after, now.mono));
+            }
             Control::Metrics(reply) => {
                 let _ = reply.send(self.metrics_snapshot(now));
             }
