@@ -5,14 +5,7 @@
 
 use std::time::Duration;
 
-use tests::{wait_until, Daemon, Implementation};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+use tests::{free_port, wait_until, Daemon, Implementation};
 
 #[test]
 fn the_console_updates_live_and_renders_pools_events_and_colours() {

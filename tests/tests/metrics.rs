@@ -10,16 +10,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tests::{python_reference, wait_until, Daemon, Implementation, StopOnDrop, TempDir};
+use tests::{free_port, python_reference, wait_until, Daemon, Implementation, StopOnDrop, TempDir};
 
 const CREDS: &str = "dXNlcjpzZWNyZXQ="; // user:secret
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 /// Debian's prometheus: under CI its absence fails the test.
 fn prometheus() -> Option<PathBuf> {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use tests::{python_reference, wait_until, Daemon, Implementation};
+use tests::{free_port, python_reference, wait_until, Daemon, Implementation};
 
 /// `(seconds since midnight, message)` of each main-log line (`YYYY-MM-DD HH:MM:SS,mmm LEVEL msg`).
 fn timed_lines(log: &str) -> Vec<(f64, String)> {
@@ -32,13 +32,6 @@ fn when(lines: &[(f64, String)], what: &str) -> (usize, f64) {
         .find(|(_, (_, l))| l.contains(what))
         .map(|(i, (t, _))| (i, *t))
         .unwrap_or_else(|| panic!("no log line with {what:?}"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
 }
 
 /// Python 4.3 loads the same sections (the new keys ignored) and runs.
@@ -150,15 +143,21 @@ fn a_dependant_of_a_fatal_program_is_never_started() {
 const PAIR: &str = "[program:base]\ncommand=sleep 600\nstartsecs=0\npriority=900\n\n\
                     [program:top]\ncommand=sleep 600\nstartsecs=0\npriority=100\ndepends_on=base\n";
 
+/// Our daemon running [`PAIR`], both processes RUNNING.
+fn start_pair() -> Daemon {
+    let d = Daemon::start(Implementation::Rust, PAIR).expect("daemon");
+    wait_until(Duration::from_secs(20), "both RUNNING", || {
+        state(&d, "top") == "RUNNING" && state(&d, "base") == "RUNNING"
+    });
+    d
+}
+
 #[test]
 fn stop_takes_the_running_dependants_first_and_says_so() {
     if !python_reference() {
         return;
     }
-    let d = Daemon::start(Implementation::Rust, PAIR).expect("daemon");
-    wait_until(Duration::from_secs(20), "both RUNNING", || {
-        state(&d, "top") == "RUNNING" && state(&d, "base") == "RUNNING"
-    });
+    let d = start_pair();
     let (out, code) = d.rust_ctl(&["stop", "base"]).expect("ctl");
     assert_eq!(code, 0, "{out}");
     assert_eq!(state(&d, "top"), "STOPPED");
@@ -180,10 +179,7 @@ fn shutdown_stops_in_reverse_dependency_order_before_priority() {
         return;
     }
     // By priority alone base (900) would stop first; top depends on it, so it stops first.
-    let d = Daemon::start(Implementation::Rust, PAIR).expect("daemon");
-    wait_until(Duration::from_secs(20), "both RUNNING", || {
-        state(&d, "top") == "RUNNING" && state(&d, "base") == "RUNNING"
-    });
+    let d = start_pair();
     let log = d.stop_and_read_log();
     let lines = timed_lines(&log);
     let (top_stopped, _) = when(&lines, "stopped: top");

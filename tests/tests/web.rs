@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use tests::{python_reference, wait_until, Daemon, Implementation};
+use tests::{free_port, python_reference, wait_until, Daemon, Implementation};
 
 /// Sends a GET and reads until `until` appears in the response or `timeout` passes.
 fn get(port: u16, path: &str, auth: Option<&str>, until: &str, timeout: Duration) -> String {
@@ -68,14 +68,6 @@ fn csrf_token(page: &str) -> String {
         .unwrap_or_else(|| panic!("no token in {page}"))
         + "name=\"csrf\" value=\"".len();
     page[start..start + 32].to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 /// `user:123` in base64.

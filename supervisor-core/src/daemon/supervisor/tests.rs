@@ -288,6 +288,14 @@ fn reap_pid(pid: u32) -> Reaped {
     }
 }
 
+/// A runtime for the reader tasks a spawn starts.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 fn quick_program(name: &str, argv: &[&str], startsecs: u64) -> ProgramModel {
     ProgramModel::builder(name)
         .argv(argv.iter().copied())
@@ -302,10 +310,7 @@ fn quick_program(name: &str, argv: &[&str], startsecs: u64) -> ProgramModel {
 
 #[test]
 fn an_exit_reaped_before_its_spawn_is_taken_in_reaches_the_process_after_it() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let _in_runtime = rt.enter();
     let mut clock = FakeClock::new();
     let (mut sup, mut done_rx) = supervisor_with_spawns(daemon(
@@ -336,10 +341,7 @@ fn an_exit_reaped_before_its_spawn_is_taken_in_reaches_the_process_after_it() {
 
 #[test]
 fn a_stop_during_a_spawn_signals_the_child_once_it_exists() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let _in_runtime = rt.enter();
     let mut clock = FakeClock::new();
     let (mut sup, mut done_rx) = supervisor_with_spawns(daemon(
