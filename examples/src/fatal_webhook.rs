@@ -19,15 +19,16 @@ use listener_sdk::{Event, Logger};
 use serde::Serialize;
 
 use crate::support::getopt::{self, Spec};
+use crate::support::tls::{self, TlsArgs};
 use crate::Cli;
-use listener_sdk::http::{self, Url};
+use listener_sdk::http::{check_url, HttpClient};
 
 /// The usage text (`-h`).
 pub const USAGE: &str = "\
 usage: fatal-webhook [--exited] [-r RETRIES] [-b BACKOFF] [-t TIMEOUT] [-q QUEUE]
                      [-H 'Name: value']... [-n HOST] URL
 
-Posts a JSON alert to URL (http://) when a supervised process enters FATAL and,
+Posts a JSON alert to URL (http:// or https://) when a supervised process enters FATAL and,
 with --exited, when one exits unexpectedly. Run it as an [eventlistener:x]
 subscribed to PROCESS_STATE_FATAL (and PROCESS_STATE_EXITED).
 
@@ -42,6 +43,9 @@ subscribed to PROCESS_STATE_FATAL (and PROCESS_STATE_EXITED).
   -n, --host NAME       the host name to report (default: this machine's)
   -h, --help            this text
 ";
+
+/// The TLS options' usage, printed after [`USAGE`].
+pub const TLS_USAGE: &str = tls::USAGE;
 
 const SPECS: &[Spec] = &[
     Spec {
@@ -90,7 +94,7 @@ const SPECS: &[Spec] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct FatalWebhook {
     /// Where to post.
-    pub url: Url,
+    pub url: String,
     /// Also alert on unexpected exits.
     pub exited: bool,
     /// Attempts after the first.
@@ -105,6 +109,8 @@ pub struct FatalWebhook {
     pub headers: Vec<(String, String)>,
     /// The host name reported.
     pub host: String,
+    /// `--cacert`, `--cert`, `--key`, `--insecure`.
+    pub tls: TlsArgs,
 }
 
 /// The JSON body.
@@ -150,7 +156,7 @@ fn hostname() -> String {
 impl FatalWebhook {
     /// Parses the command line: options, then the URL.
     pub fn from_args(args: &[String]) -> Cli<FatalWebhook> {
-        let Ok((given, rest)) = getopt::parse(SPECS, args) else {
+        let Ok((given, rest)) = getopt::parse(&tls::with_tls(SPECS), args) else {
             return Cli::Usage(255);
         };
         if given.iter().any(|(n, _)| *n == "help") {
@@ -159,12 +165,12 @@ impl FatalWebhook {
         let [url] = rest.as_slice() else {
             return Cli::Usage(255);
         };
-        let Ok(url) = Url::parse(url) else {
-            eprintln!("fatal-webhook: only http:// URLs are supported: {url}");
+        if let Err(e) = check_url(url) {
+            eprintln!("fatal-webhook: {e}");
             return Cli::Usage(255);
-        };
+        }
         let mut w = FatalWebhook {
-            url,
+            url: url.clone(),
             exited: false,
             retries: 5,
             backoff: Duration::from_secs(1),
@@ -172,6 +178,7 @@ impl FatalWebhook {
             queue: 100,
             headers: Vec::new(),
             host: hostname(),
+            tls: TlsArgs::default(),
         };
         for (opt, value) in given {
             let value = value.unwrap_or_default();
@@ -192,7 +199,10 @@ impl FatalWebhook {
                     w.host = value;
                     true
                 }
-                _ => true,
+                other => {
+                    w.tls.take(other, &value);
+                    true
+                }
             };
             if !ok {
                 eprintln!("fatal-webhook: bad value for --{opt}");
@@ -246,12 +256,14 @@ impl FatalWebhook {
     /// Posts `alert`, retrying connection errors, 5xx and 429 with exponential backoff.
     pub fn post(&self, alert: &Alert, log: &Logger) -> Result<(), String> {
         let body = serde_json::to_vec(alert).map_err(|e| e.to_string())?;
-        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-        headers.extend(self.headers.iter().cloned());
+        let client = HttpClient::new(&self.tls.http_options(self.timeout, "fatal-webhook"))
+            .map_err(|e| e.to_string())?;
+        let mut headers = vec![("Content-Type", "application/json")];
+        headers.extend(self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let mut wait = self.backoff;
         let mut attempt = 0;
         loop {
-            let outcome = http::request("POST", &self.url, &headers, &body, self.timeout);
+            let outcome = client.post(&self.url, &headers, &body);
             let retryable = match &outcome {
                 Ok(r) if (200..300).contains(&r.status) => return Ok(()),
                 Ok(r) if r.status == 429 || r.status >= 500 => {

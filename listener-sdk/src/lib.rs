@@ -55,7 +55,7 @@
 //! | [`Listener::run_buffered`], [`BoundedQueue`] | acknowledge at once, handle on a worker thread, drop the oldest when full |
 //! | [`Batcher`] | collect and flush on a size or on `TICK_60` |
 //! | [`Event`], [`Filter`] | typed accessors; selecting by type and program |
-//! | [`http`] | a small blocking HTTP/1.1 client for listeners that probe or notify |
+//! | [`http`] | a blocking HTTP/HTTPS client (ureq, rustls; verified by default) for listeners that probe or notify |
 //! | [`rpc::RpcClient`] | calls back into supervisord (`childutils.getRPCInterface`'s discovery) |
 //! | [`testing`] | scripted events, an in-process and a subprocess harness, a fake RPC endpoint |
 #![forbid(unsafe_op_in_unsafe_fn)]
@@ -73,6 +73,7 @@ pub mod rpc;
 mod runtime;
 mod sigterm;
 pub mod testing;
+mod unix_http;
 
 #[cfg(feature = "tokio")]
 pub use async_runtime::AsyncListener;

@@ -17,11 +17,13 @@
 mod daemon;
 mod stop_on_drop;
 mod temp_dir;
+mod tls;
 mod wait;
 
 pub use daemon::{rust_binary, Daemon, Implementation};
 pub use stop_on_drop::StopOnDrop;
 pub use temp_dir::TempDir;
+pub use tls::TestCa;
 pub use wait::{try_wait_until, wait_until};
 
 /// Whether the Python supervisor 4.3 reference is installed. When it is not: under CI (env

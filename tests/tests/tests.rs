@@ -11,6 +11,7 @@ mod events_diff;
 mod every_method;
 mod fcgi;
 mod harness;
+mod https;
 mod listeners;
 mod log_dir;
 mod many;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use examples::fatal_webhook::{FatalWebhook, USAGE};
+use examples::fatal_webhook::{FatalWebhook, TLS_USAGE, USAGE};
 use examples::Cli;
 use listener_sdk::{Event, Listener, Logger};
 
@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let w = match FatalWebhook::from_args(&args) {
         Cli::Run(w) => w,
         Cli::Usage(code) => {
-            println!("{USAGE}");
+            println!("{USAGE}{TLS_USAGE}");
             return ExitCode::from(code);
         }
     };
