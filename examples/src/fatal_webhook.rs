@@ -156,7 +156,7 @@ fn hostname() -> String {
 impl FatalWebhook {
     /// Parses the command line: options, then the URL.
     pub fn from_args(args: &[String]) -> Cli<FatalWebhook> {
-        let Ok((given, rest)) = getopt::parse(&tls::with_tls(SPECS), args) else {
+        let Ok((given, rest)) = getopt::parse_with_extensions(SPECS, &tls::SPECS, args) else {
             return Cli::Usage(255);
         };
         if given.iter().any(|(n, _)| *n == "help") {

@@ -158,7 +158,7 @@ fn py_list(items: &[String]) -> String {
 impl HttpOk {
     /// Parses superlance's command line: options, then exactly one URL.
     pub fn from_args(args: &[String]) -> Cli<HttpOk> {
-        let Ok((given, rest)) = getopt::parse(&tls::with_tls(SPECS), args) else {
+        let Ok((given, rest)) = getopt::parse_with_extensions(SPECS, &tls::SPECS, args) else {
             return Cli::Usage(255);
         };
         if given.iter().any(|(n, _)| *n == "help") {

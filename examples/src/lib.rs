@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 pub mod crashmail;
 pub mod fatal_webhook;
 pub mod httpok;
+pub mod mailbatch;
 pub mod memmon;
 pub mod support;
 

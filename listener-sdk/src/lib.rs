@@ -56,6 +56,7 @@
 //! | [`Batcher`] | collect and flush on a size or on `TICK_60` |
 //! | [`Event`], [`Filter`] | typed accessors; selecting by type and program |
 //! | [`http`] | a blocking HTTP/HTTPS client (ureq, rustls; verified by default) for listeners that probe or notify |
+//! | [`smtp`] | mail over SMTP (lettre): STARTTLS, implicit TLS, AUTH, a timeout; verified like `http` |
 //! | [`rpc::RpcClient`] | calls back into supervisord (`childutils.getRPCInterface`'s discovery) |
 //! | [`testing`] | scripted events, an in-process and a subprocess harness, a fake RPC endpoint |
 #![forbid(unsafe_op_in_unsafe_fn)]
@@ -72,6 +73,7 @@ mod logger;
 pub mod rpc;
 mod runtime;
 mod sigterm;
+pub mod smtp;
 pub mod testing;
 mod unix_http;
 

@@ -15,12 +15,14 @@
 //! ```
 
 mod daemon;
+mod smtp;
 mod stop_on_drop;
 mod temp_dir;
 mod tls;
 mod wait;
 
 pub use daemon::{rust_binary, Daemon, Implementation};
+pub use smtp::{aiosmtpd_installed, Received, SmtpMode, SmtpServer, SMTP_PASSWORD, SMTP_USER};
 pub use stop_on_drop::StopOnDrop;
 pub use temp_dir::TempDir;
 pub use tls::TestCa;

@@ -1,6 +1,7 @@
 //! The TLS options every example that speaks HTTPS (or SMTP over TLS) adds to its command
-//! line, long-only so they never clash with superlance's short letters: `--cacert FILE`,
-//! `--cert FILE`, `--key FILE`, `--insecure`.
+//! line: `--cacert FILE`, `--cert FILE`, `--key FILE`, `--insecure`. Long-only and accepted
+//! only in full (see [`crate::support::getopt::parse_with_extensions`]), so they never change
+//! what a superlance command line means.
 
 use std::path::PathBuf;
 
@@ -77,9 +78,4 @@ impl TlsArgs {
             ..HttpOptions::with_timeout(timeout)
         }
     }
-}
-
-/// `own` followed by the TLS specs.
-pub fn with_tls(own: &[Spec]) -> Vec<Spec> {
-    own.iter().copied().chain(SPECS).collect()
 }
