@@ -53,6 +53,7 @@
 //! | [`Listener::run_views`] | the same, each event lent as it lies in the input buffer: no allocation or copy per event |
 //! | `AsyncListener` | the tokio runtime (feature `tokio`): the same loop with an async handler |
 //! | [`Listener::run_buffered`], [`BoundedQueue`] | acknowledge at once, handle on a worker thread, drop the oldest when full |
+//! | [`Listener::run_spooled`], [`spool::Spool`] | acknowledge only once durably on disk, deliver at least once with capped exponential backoff; nothing lost on a crash |
 //! | [`Batcher`] | collect and flush on a size or on `TICK_60` |
 //! | [`Event`], [`Filter`] | typed accessors; selecting by type and program |
 //! | [`http`] | a blocking HTTP/HTTPS client (ureq, rustls; verified by default) for listeners that probe or notify |
@@ -74,6 +75,8 @@ pub mod rpc;
 mod runtime;
 mod sigterm;
 pub mod smtp;
+pub mod spool;
+mod spooled;
 pub mod testing;
 mod unix_http;
 
@@ -85,6 +88,7 @@ pub use event::Event;
 pub use filter::Filter;
 pub use logger::Logger;
 pub use runtime::{Listener, RunError, RunSummary, Verdict};
+pub use spooled::{Delivery, SpooledOptions, SpooledSummary};
 
 /// The protocol crate, re-exported so listeners need one dependency.
 pub use event_proto;

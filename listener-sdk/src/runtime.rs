@@ -63,7 +63,7 @@ pub struct Listener<R, W> {
     input: R,
     output: W,
     filter: Filter,
-    logger: Logger,
+    pub(crate) logger: Logger,
     limits: Limits,
     handle_sigterm: bool,
 }

@@ -279,7 +279,9 @@ impl Harness {
         self
     }
 
-    fn script(&self, events: &[TestEvent]) -> Vec<u8> {
+    /// The bytes supervisord would send for `events` (serials from 1), for a listener run
+    /// over any reader.
+    pub fn script(&self, events: &[TestEvent]) -> Vec<u8> {
         let mut input = Vec::new();
         for (i, e) in events.iter().enumerate() {
             input.extend_from_slice(&e.encode(i as u64 + 1, self.len_unit));
