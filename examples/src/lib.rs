@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 
+pub mod alert;
 pub mod crashmail;
 pub mod fatal_webhook;
 pub mod httpok;

@@ -57,6 +57,7 @@
 //! | [`Batcher`] | collect and flush on a size or on `TICK_60` |
 //! | [`Event`], [`Filter`] | typed accessors; selecting by type and program |
 //! | [`http`] | a blocking HTTP/HTTPS client (ureq, rustls; verified by default) for listeners that probe or notify |
+//! | [`notify`] | incidents to Slack/Mattermost, PagerDuty Events v2, Alertmanager v2, a JSON webhook, email; folding and rate limiting |
 //! | [`smtp`] | mail over SMTP (lettre): STARTTLS, implicit TLS, AUTH, a timeout; verified like `http` |
 //! | [`rpc::RpcClient`] | calls back into supervisord (`childutils.getRPCInterface`'s discovery) |
 //! | [`testing`] | scripted events, an in-process and a subprocess harness, a fake RPC endpoint |
@@ -71,6 +72,7 @@ mod event;
 mod filter;
 pub mod http;
 mod logger;
+pub mod notify;
 pub mod rpc;
 mod runtime;
 mod sigterm;

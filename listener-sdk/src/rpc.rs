@@ -291,6 +291,25 @@ impl RpcClient {
         )
     }
 
+    /// `supervisor.tailProcessStderrLog(name, offset, length)`: the last `length` bytes of
+    /// the process's stderr log (with offset 0, as supervisorctl's `tail` asks), as text.
+    pub fn tail_process_stderr_log(&self, name: &str, length: i64) -> Result<String, RpcError> {
+        let v = self.call(
+            "supervisor.tailProcessStderrLog",
+            vec![name.into(), Value::Int(0), Value::Int(length)],
+        )?;
+        match &v {
+            Value::Array(items) => items
+                .first()
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| RpcError::BadResponse(format!("tailProcessStderrLog: {v:?}"))),
+            _ => Err(RpcError::BadResponse(format!(
+                "tailProcessStderrLog: {v:?}"
+            ))),
+        }
+    }
+
     /// `supervisor.sendRemoteCommEvent(type, data)`.
     pub fn send_remote_comm_event(&self, kind: &str, data: &str) -> Result<bool, RpcError> {
         self.call_bool(

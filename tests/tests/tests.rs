@@ -21,6 +21,7 @@ mod restart;
 mod sdk;
 mod smtp;
 mod socket_perms;
+mod spool_kill;
 mod stopping;
 mod storm;
 mod syslog;
