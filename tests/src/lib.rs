@@ -14,6 +14,7 @@
 //! # let _ = state;
 //! ```
 
+mod alertmanager;
 mod daemon;
 mod smtp;
 mod stop_on_drop;
@@ -21,6 +22,7 @@ mod temp_dir;
 mod tls;
 mod wait;
 
+pub use alertmanager::{alertmanager_installed, Alertmanager};
 pub use daemon::{rust_binary, Daemon, Implementation};
 pub use smtp::{aiosmtpd_installed, Received, SmtpMode, SmtpServer, SMTP_PASSWORD, SMTP_USER};
 pub use stop_on_drop::StopOnDrop;

@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod alert;
 mod child_signals;
 mod ctl_groups;
 mod ctl_rust;
