@@ -12,11 +12,11 @@
 //! `--cacert`, `--insecure`), the options crashmailbatch takes, accepted only in full.
 
 use listener_sdk::smtp::{Mail, Security, SmtpClient, SmtpOptions};
-use listener_sdk::{Event, Logger};
+use listener_sdk::{Delivery, Event, Logger};
 
 use crate::support::getopt::{self, Spec};
 use crate::support::mail;
-use crate::support::tls;
+use crate::support::{spooling, tls};
 use crate::Cli;
 
 /// The usage text (`-h`).
@@ -40,6 +40,10 @@ Over SMTP instead (given in full):
   --userName NAME, --password PASSWORD   AUTH
   --tls | --smtps              STARTTLS, or TLS from the first byte
   --cacert FILE, --insecure    verify against FILE only, or not at all
+
+Each event is acknowledged once it is in an on-disk spool, then mailed at least
+once, retried with backoff while sending fails:
+  --spool DIR                  the spool (default $TMPDIR/crashmail-NAME.spool)
 ";
 
 const EXTENSIONS: &[Spec] = &[
@@ -75,6 +79,7 @@ const EXTENSIONS: &[Spec] = &[
     },
     tls::SPECS[0],
     tls::SPECS[3],
+    spooling::SPEC,
 ];
 
 const SPECS: &[Spec] = &[
@@ -127,6 +132,8 @@ pub struct CrashMail {
     pub smtp: Option<SmtpOptions>,
     /// `--fromEmail`.
     pub from: Option<String>,
+    /// `--spool`.
+    pub spool: Option<std::path::PathBuf>,
 }
 
 impl CrashMail {
@@ -143,6 +150,7 @@ impl CrashMail {
             optional_header: None,
             smtp: None,
             from: None,
+            spool: None,
         };
         let mut smtp = SmtpOptions::new("localhost");
         let (mut smtps, mut starttls) = (false, false);
@@ -166,6 +174,7 @@ impl CrashMail {
                 "smtps" => smtps = true,
                 "cacert" => smtp.ca_file = Some(value.into()),
                 "insecure" => smtp.insecure = true,
+                "spool" => c.spool = Some(value.into()),
                 _ => {}
             }
         }
@@ -219,11 +228,12 @@ impl CrashMail {
         ))
     }
 
-    /// Handles one event: mails an unexpected exit. A mail that cannot be sent is logged
-    /// and the event still acknowledged (a broken sendmail must not stall the pool).
-    pub fn handle(&self, event: &Event, log: &Logger) {
+    /// Delivers one spooled event: mails an unexpected exit. A mail that cannot be sent is
+    /// logged and retried (the event was acknowledged when spooled, so a broken sendmail
+    /// never stalls the pool).
+    pub fn deliver(&self, event: &Event, log: &Logger) -> Delivery {
         let Some(body) = self.mail_for(event, &mail::asctime_now()) else {
-            return;
+            return Delivery::Done;
         };
         eprintln!("unexpected exit, mailing");
         let sent = match &self.smtp {
@@ -231,8 +241,14 @@ impl CrashMail {
             None => mail::send(&self.sendmail, &body).map_err(|e| e.to_string()),
         };
         match sent {
-            Ok(()) => eprint!("Mailed:\n\n{body}"),
-            Err(e) => log.log(format_args!("could not mail: {e}")),
+            Ok(()) => {
+                eprint!("Mailed:\n\n{body}");
+                Delivery::Done
+            }
+            Err(e) => {
+                log.log(format_args!("could not mail: {e}"));
+                Delivery::Retry(e)
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 //! `fatal-webhook`: post a JSON alert to a webhook when a process gives up (FATAL), and
 //! optionally when it exits unexpectedly, retrying with exponential backoff. Events are
-//! acknowledged at once and posted from a bounded queue, so a slow or dead webhook never
-//! stalls supervisord's pool.
+//! acknowledged once they are in an on-disk spool (`--spool DIR`, at most `-q` entries,
+//! the oldest dropped when full) and posted from it, so a slow or dead webhook never stalls
+//! supervisord's pool and a crash loses nothing.
 //!
 //! ```ini
 //! [eventlistener:alerts]
@@ -19,6 +20,7 @@ use listener_sdk::{Event, Logger};
 use serde::Serialize;
 
 use crate::support::getopt::{self, Spec};
+use crate::support::spooling;
 use crate::support::tls::{self, TlsArgs};
 use crate::Cli;
 use listener_sdk::http::{check_url, HttpClient};
@@ -39,6 +41,7 @@ subscribed to PROCESS_STATE_FATAL (and PROCESS_STATE_EXITED).
   -t, --timeout SECS    per-request timeout (default 10)
   -q, --queue N         alerts waiting to be posted before the oldest is dropped
                         (default 100)
+  --spool DIR           the on-disk spool (default $TMPDIR/fatal-webhook-NAME.spool)
   -H, --header 'K: V'   an extra request header (e.g. authorization); repeatable
   -n, --host NAME       the host name to report (default: this machine's)
   -h, --help            this text
@@ -111,6 +114,8 @@ pub struct FatalWebhook {
     pub host: String,
     /// `--cacert`, `--cert`, `--key`, `--insecure`.
     pub tls: TlsArgs,
+    /// `--spool`.
+    pub spool: Option<std::path::PathBuf>,
 }
 
 /// The JSON body.
@@ -156,7 +161,17 @@ fn hostname() -> String {
 impl FatalWebhook {
     /// Parses the command line: options, then the URL.
     pub fn from_args(args: &[String]) -> Cli<FatalWebhook> {
-        let Ok((given, rest)) = getopt::parse_with_extensions(SPECS, &tls::SPECS, args) else {
+        let Ok((given, rest)) = getopt::parse_with_extensions(
+            SPECS,
+            &[
+                tls::SPECS[0],
+                tls::SPECS[1],
+                tls::SPECS[2],
+                tls::SPECS[3],
+                spooling::SPEC,
+            ],
+            args,
+        ) else {
             return Cli::Usage(255);
         };
         if given.iter().any(|(n, _)| *n == "help") {
@@ -179,6 +194,7 @@ impl FatalWebhook {
             headers: Vec::new(),
             host: hostname(),
             tls: TlsArgs::default(),
+            spool: None,
         };
         for (opt, value) in given {
             let value = value.unwrap_or_default();
@@ -197,6 +213,10 @@ impl FatalWebhook {
                     .is_some(),
                 "host" => {
                     w.host = value;
+                    true
+                }
+                "spool" => {
+                    w.spool = Some(value.into());
                     true
                 }
                 other => {

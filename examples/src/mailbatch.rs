@@ -15,10 +15,12 @@
 use listener_sdk::smtp::{Mail, Security, SmtpClient, SmtpOptions};
 use std::process::ExitCode;
 
-use listener_sdk::{Event, Listener, Logger};
+use listener_sdk::spool::{Spool, SpoolOptions};
+use listener_sdk::{Delivery, Event, Logger, SpooledOptions};
 
 use crate::support::getopt::{self, Spec};
 use crate::support::mail;
+use crate::support::spooling;
 use crate::support::tls::{self, TlsArgs};
 use crate::Cli;
 
@@ -70,6 +72,8 @@ an [eventlistener:x] subscribed to PROCESS_STATE and the TICK event).
   --smtps                  TLS from the first byte (SMTPS, port 465 by default)
   --cacert FILE            trust only the CA certificates in FILE (PEM)
   --insecure               do not verify the server's certificate
+  --spool DIR              the on-disk spool of events not yet mailed (each event is
+                           acknowledged once spooled; default $TMPDIR/PROGRAM-NAME.spool)
   -h, --help               this text
 ";
 
@@ -134,6 +138,7 @@ const EXTENSIONS: &[Spec] = &[
     },
     tls::SPECS[0],
     tls::SPECS[3],
+    spooling::SPEC,
 ];
 
 /// The settings of one of the three.
@@ -163,6 +168,8 @@ pub struct MailBatch {
     pub smtps: bool,
     /// `--cacert`, `--insecure`.
     pub tls: TlsArgs,
+    /// `--spool`.
+    pub spool: Option<std::path::PathBuf>,
 }
 
 /// The batch in progress.
@@ -194,6 +201,7 @@ impl MailBatch {
             starttls: false,
             smtps: false,
             tls: TlsArgs::default(),
+            spool: None,
         };
         for (opt, value) in given {
             let value = value.unwrap_or_default();
@@ -218,6 +226,7 @@ impl MailBatch {
                 "password" => m.password = value,
                 "tls" => m.starttls = true,
                 "smtps" => m.smtps = true,
+                "spool" => m.spool = Some(value.into()),
                 other => {
                     m.tls.take(other, &value);
                 }
@@ -347,18 +356,63 @@ pub fn main(kind: Kind) -> ExitCode {
         return ExitCode::from(1);
     }
     let log = Logger::new(kind.program());
-    let mut state = BatchState::default();
-    let result = Listener::new().run(|event: &Event| {
-        if let Some(mail) = m.step(&mut state, event, &MailBatch::now()) {
-            let _ = m.send(&mail);
-        }
-        Ok::<(), std::convert::Infallible>(())
-    });
-    match result {
-        Ok(_) => ExitCode::SUCCESS,
+    let dir = spooling::dir(kind.program(), m.spool.clone());
+    // The batch in progress is a spool of its own, so that a restart loses none of it:
+    // an event's line is acknowledged from the event spool once it is in the batch spool,
+    // and the batch's lines only once the mail carrying them is sent.
+    let batch = match Spool::open(dir.join("batch"), SpoolOptions::default()) {
+        Ok(b) => b,
         Err(e) => {
-            log.log(e);
-            ExitCode::FAILURE
+            log.log(format_args!("cannot open the batch spool: {e}"));
+            return ExitCode::from(2);
         }
-    }
+    };
+    let mut minutes = 0.0;
+    spooling::run(
+        &log,
+        dir,
+        SpoolOptions::default(),
+        SpooledOptions::default(),
+        move |event: &Event| {
+            if let Some(line) = m.line_for(event, &MailBatch::now()) {
+                eprintln!("{line}");
+                return match batch.push(line.as_bytes()) {
+                    Ok(_) => Delivery::Done,
+                    Err(e) => Delivery::Retry(format!("cannot keep the line: {e}")),
+                };
+            }
+            if event.name() != m.tick_event {
+                return Delivery::Done;
+            }
+            minutes += m.tick_minutes().unwrap_or(1.0);
+            if minutes < m.interval {
+                return Delivery::Done;
+            }
+            minutes = 0.0;
+            let lines = batch.entries();
+            if lines.is_empty() {
+                return Delivery::Done;
+            }
+            let body: Vec<String> = lines
+                .iter()
+                .map(|e| String::from_utf8_lossy(&e.data).into_owned())
+                .collect();
+            let mail = Mail {
+                from: m.from.clone(),
+                to: m.to.clone(),
+                subject: m.subject.clone(),
+                body: body.join("\n"),
+            };
+            match m.send(&mail) {
+                Ok(()) => {
+                    for line in &lines {
+                        let _ = batch.ack(line);
+                    }
+                    Delivery::Done
+                }
+                // The same tick comes back after the backoff and closes the batch again.
+                Err(e) => Delivery::Retry(e),
+            }
+        },
+    )
 }

@@ -210,6 +210,20 @@ impl Spool {
         }
     }
 
+    /// Every entry waiting, oldest first (for a consumer that delivers in batches); each
+    /// stays until acknowledged.
+    pub fn entries(&self) -> Vec<Entry> {
+        let queued: Vec<u64> = self.state().queued.iter().copied().collect();
+        queued
+            .into_iter()
+            .filter_map(|seq| {
+                fs::read(self.dir.join(entry_name(seq)))
+                    .ok()
+                    .map(|data| Entry { seq, data })
+            })
+            .collect()
+    }
+
     /// Waits up to `timeout` for an entry; `None` on timeout or once closed and empty.
     pub fn next_timeout(&self, timeout: Duration) -> Option<Entry> {
         let deadline = Instant::now() + timeout;
@@ -347,6 +361,8 @@ mod tests {
         spool.ack(&first).expect("ack");
         assert_eq!(spool.next().map(|e| e.data), Some(b"c".to_vec()));
         assert_eq!(spool.push(b"d").expect("push").seq, 4, "sequence goes on");
+        let all: Vec<Vec<u8>> = spool.entries().into_iter().map(|e| e.data).collect();
+        assert_eq!(all, [b"c".to_vec(), b"d".to_vec()]);
         let _ = fs::remove_dir_all(&d);
     }
 

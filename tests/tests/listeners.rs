@@ -41,12 +41,12 @@ fn scenario(which: Implementation) {
          [program:web]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [program:tlsweb]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [program:broken]\ncommand=/nonexistent/program\nstartretries=0\n\n\
-         [eventlistener:crashmail]\ncommand={crashmail} -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
+         [eventlistener:crashmail]\ncommand={crashmail} --spool %(here)s/spool-crashmail -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
          [eventlistener:superlance]\ncommand=crashmail -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail-superlance.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
          [eventlistener:memmon]\ncommand={memmon} -p hog=10MB\nevents=TICK_5\n\n\
          [eventlistener:httpok]\ncommand={httpok} -p web -t 2 http://127.0.0.1:{port}/\nevents=TICK_5\n\n\
          [eventlistener:httpoks]\ncommand={httpok} -p tlsweb -t 2 --cacert {cafile} {https}\nevents=TICK_5\n\n\
-         [eventlistener:alerts]\ncommand={webhook} -b 0.1 {hook}\nevents=PROCESS_STATE_FATAL\n",
+         [eventlistener:alerts]\ncommand={webhook} -b 0.1 --spool %(here)s/spool-webhook {hook}\nevents=PROCESS_STATE_FATAL\n",
         crashmail = rust_binary("crashmail").display(),
         memmon = rust_binary("memmon").display(),
         httpok = rust_binary("httpok").display(),

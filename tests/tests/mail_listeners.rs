@@ -59,7 +59,7 @@ fn scenario(which: Implementation) {
     let smtp = SmtpServer::start(SmtpMode::StartTls, &ca).expect("smtp");
     let auth = format!("-u {SMTP_USER} -p \"{SMTP_PASSWORD}\" --tls");
     let ours = format!(
-        "-H {} {auth} --cacert {} -e TICK_5 -i 0.05",
+        "-H {} {auth} --cacert {} -e TICK_5 -i 0.05 --spool %(here)s/spool-%(program_name)s",
         smtp.tls_address(),
         ca.ca_file.display()
     );
@@ -71,7 +71,7 @@ fn scenario(which: Implementation) {
          [eventlistener:cmb]\ncommand={cmb} -t ops@example.com -f rs-batch@example.com {ours}\nevents=PROCESS_STATE,TICK_5\nbuffer_size=200\n\n\
          [eventlistener:fmb]\ncommand={fmb} -t ops@example.com -f rs-fatal@example.com {ours}\nevents=PROCESS_STATE,TICK_5\nbuffer_size=200\n\n\
          [eventlistener:sms]\ncommand={sms} -t 5550100@sms.example.com -f rs-sms@example.com -s sms {ours}\nevents=PROCESS_STATE,TICK_5\nbuffer_size=200\n\n\
-         [eventlistener:crashmail]\ncommand={crashmail} -a -m ops@example.com --fromEmail rs-crashmail@example.com --smtpHost {tlsaddr} --userName {SMTP_USER} --password \"{SMTP_PASSWORD}\" --tls --cacert {cafile}\nevents=PROCESS_STATE_EXITED\n\n\
+         [eventlistener:crashmail]\ncommand={crashmail} --spool %(here)s/spool-crashmail -a -m ops@example.com --fromEmail rs-crashmail@example.com --smtpHost {tlsaddr} --userName {SMTP_USER} --password \"{SMTP_PASSWORD}\" --tls --cacert {cafile}\nevents=PROCESS_STATE_EXITED\n\n\
          [eventlistener:py_cmb]\ncommand=crashmailbatch -t ops@example.com -f py-batch@example.com {theirs}\nevents=PROCESS_STATE,TICK_5\nbuffer_size=200\n\n\
          [eventlistener:py_fmb]\ncommand=fatalmailbatch -t ops@example.com -f py-fatal@example.com {theirs}\nevents=PROCESS_STATE,TICK_5\nbuffer_size=200\n\n\
          [eventlistener:py_sms]\ncommand=crashsms -t 5550100@sms.example.com -f py-sms@example.com -s sms {theirs}\nevents=PROCESS_STATE,TICK_5\nbuffer_size=200\n",

@@ -5,5 +5,6 @@
 pub mod getopt;
 pub mod mail;
 pub mod procfs;
+pub mod spooling;
 pub mod tls;
 pub mod units;
