@@ -12,13 +12,13 @@
 //!         if event.expected() == Some(false) {
 //!             eprintln!("{} exited unexpectedly", event.process_name().unwrap_or("?"));
 //!         }
-//!         Ok::<(), std::io::Error>(())
+//!         Ok(())
 //!     })?;
 //!     Ok(())
 //! }
 //! ```
 //!
-//! Returning `Ok` answers `RESULT 2\nOK`; an error answers `FAIL` (supervisord sends the
+//! Returning `Ok` answers `RESULT 2\nOK`; an error (any error, with `?`) answers `FAIL` (supervisord sends the
 //! event again) and is logged to stderr. stdout belongs to the protocol: log with
 //! [`Logger`] or `eprintln!`. The runtime frames events in either `len` unit event-proto
 //! supports, stops cleanly at end of input and, for [`Listener::new`], on SIGTERM between
@@ -75,6 +75,7 @@ mod logger;
 pub mod notify;
 pub mod rpc;
 mod runtime;
+pub mod session;
 mod sigterm;
 pub mod smtp;
 pub mod spool;
@@ -89,7 +90,7 @@ pub use buffered::{BoundedQueue, BufferedSummary};
 pub use event::Event;
 pub use filter::Filter;
 pub use logger::Logger;
-pub use runtime::{Listener, RunError, RunSummary, Verdict};
+pub use runtime::{HandlerError, Listener, RunError, RunSummary, Verdict};
 pub use spooled::{Delivery, SpooledOptions, SpooledSummary};
 
 /// The protocol crate, re-exported so listeners need one dependency.

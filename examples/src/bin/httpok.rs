@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     };
     let result = Listener::new().run(|event: &Event| {
         h.handle(event, &rpc, &log);
-        Ok::<(), std::convert::Infallible>(())
+        Ok(())
     });
     match result {
         Ok(_) => ExitCode::SUCCESS,
