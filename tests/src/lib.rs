@@ -16,6 +16,7 @@
 
 mod alertmanager;
 mod daemon;
+mod nats;
 mod smtp;
 mod stop_on_drop;
 mod temp_dir;
@@ -24,6 +25,7 @@ mod wait;
 
 pub use alertmanager::{alertmanager_installed, Alertmanager};
 pub use daemon::{rust_binary, Daemon, Implementation};
+pub use nats::{nats_installed, NatsServer, StoredMessage};
 pub use smtp::{aiosmtpd_installed, Received, SmtpMode, SmtpServer, SMTP_PASSWORD, SMTP_USER};
 pub use stop_on_drop::StopOnDrop;
 pub use temp_dir::TempDir;

@@ -11,6 +11,7 @@ mod disk_full;
 mod events_diff;
 mod every_method;
 mod fcgi;
+mod fleet;
 mod harness;
 mod https;
 mod listeners;

@@ -180,10 +180,24 @@ impl Fleet {
             .get_key_value(&self.bucket)
             .await
             .map_err(|e| format!("bucket {}: {e}", self.bucket))?;
-        let mut keys = kv.keys().await.map_err(|e| e.to_string())?;
         let mut records = Vec::new();
-        while let Some(key) = keys.next().await {
-            let key = key.map_err(|e| e.to_string())?;
+        // Listing the keys of an empty bucket would wait for ever.
+        let keys = if kv.status().await.map_or(0, |s| s.values()) == 0 {
+            Vec::new()
+        } else {
+            let mut keys = kv.keys().await.map_err(|e| e.to_string())?;
+            let list = async {
+                let mut all = Vec::new();
+                while let Some(key) = keys.next().await {
+                    all.push(key.map_err(|e| e.to_string())?);
+                }
+                Ok::<_, String>(all)
+            };
+            tokio::time::timeout(Duration::from_secs(30), list)
+                .await
+                .map_err(|_| "listing the bucket's keys timed out".to_owned())??
+        };
+        for key in keys {
             if let Ok(Some(value)) = kv.get(&key).await {
                 if let Ok(r) = serde_json::from_slice::<StateRecord>(&value) {
                     if self.host.as_deref().is_none_or(|g| glob(g, &r.host)) {

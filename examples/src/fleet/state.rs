@@ -176,11 +176,21 @@ impl StateTask {
             self.put(kv, &record).await?;
         }
         let mine = format!("{}.", token(&self.host));
-        if let Ok(mut keys) = kv.keys().await {
-            while let Some(Ok(key)) = keys.next().await {
-                if key.starts_with(&mine) && !live.contains(&key) {
-                    let _ = kv.delete(&key).await;
+        // Just written to, so not empty (listing an empty bucket's keys waits for ever).
+        let stale = async {
+            let mut stale = Vec::new();
+            if let Ok(mut keys) = kv.keys().await {
+                while let Some(Ok(key)) = keys.next().await {
+                    if key.starts_with(&mine) && !live.contains(&key) {
+                        stale.push(key);
+                    }
                 }
+            }
+            stale
+        };
+        if let Ok(stale) = tokio::time::timeout(Duration::from_secs(10), stale).await {
+            for key in stale {
+                let _ = kv.delete(&key).await;
             }
         }
         Ok(())
