@@ -7,7 +7,8 @@
 //! events into a pipe) and the endpoint (a client posting as fast as it can).
 //!
 //! `cargo build --release -p examples --bin alert && cargo bench -p benches --bench alert_https`;
-//! env `BENCH_EVENTS` (default 2000).
+//! env `BENCH_EVENTS` (default 2000), `BENCH_ROUNDS` (default 3: each round runs both
+//! listeners, alternating which goes first; the table shows medians).
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -143,26 +144,59 @@ fn main() {
         "{} missing: cargo build --release -p examples --bin alert",
         alert.display()
     );
-    let mut ours = Command::new(&alert);
-    ours.args(["--webhook", server.url(), "--cacert"])
-        .arg(&ca.ca_file)
-        .args(["--fold", "0", "--tail", "0", "--host", "bench", "--spool"])
-        .arg(dir.join("spool"))
-        .env_remove("SUPERVISOR_SERVER_URL");
-    let ours_secs = run_listener(ours, &input, &server, n);
-
-    let mut python = Command::new("python3");
-    python
-        .args(["-c", PYTHON_LISTENER, server.url()])
-        .arg(&ca.ca_file);
-    let python_secs = run_listener(python, &input, &server, n);
-
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let (mut ours_runs, mut python_runs, mut syncs, mut nosyncs) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut unsynced_runs = Vec::new();
+    for round in 0..rounds.max(1) {
+        let spool_dir = dir.join(&format!("spool-{round}"));
+        let ours = |fsync: bool| {
+            let mut c = Command::new(&alert);
+            if !fsync {
+                c.arg("--no-fsync");
+            }
+            c.args(["--webhook", server.url(), "--cacert"])
+                .arg(&ca.ca_file)
+                .args(["--fold", "0", "--tail", "0", "--host", "bench", "--spool"])
+                .arg(spool_dir.join(if fsync { "fsync" } else { "no-fsync" }))
+                .env_remove("SUPERVISOR_SERVER_URL");
+            c
+        };
+        let python = || {
+            let mut c = Command::new("python3");
+            c.args(["-c", PYTHON_LISTENER, server.url()])
+                .arg(&ca.ca_file);
+            c
+        };
+        if round % 2 == 0 {
+            ours_runs.push(run_listener(ours(true), &input, &server, n));
+            unsynced_runs.push(run_listener(ours(false), &input, &server, n));
+            python_runs.push(run_listener(python(), &input, &server, n));
+        } else {
+            python_runs.push(run_listener(python(), &input, &server, n));
+            unsynced_runs.push(run_listener(ours(false), &input, &server, n));
+            ours_runs.push(run_listener(ours(true), &input, &server, n));
+        }
+        syncs.push(spool_cost(n, true, &dir.join(&format!("cost-{round}"))));
+        nosyncs.push(spool_cost(n, false, &dir.join(&format!("cost-{round}"))));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let (ours_secs, python_secs) = (median(&mut ours_runs), median(&mut python_runs));
+    let unsynced_secs = median(&mut unsynced_runs);
+    let (sync, nosync) = (median(&mut syncs), median(&mut nosyncs));
     let feed = feeder(&input);
-    let sync = spool_cost(n, true, dir.path());
-    let nosync = spool_cost(n, false, dir.path());
 
     let rate = |s: f64| n as f64 / s;
-    println!("alert into a local HTTPS endpoint, {n} unexpected exits (one POST each):");
+    println!(
+        "alert into a local HTTPS endpoint, {n} unexpected exits (one POST each), median of {} rounds:",
+        rounds.max(1)
+    );
     println!("| what | Python childutils+urllib | ours (alert, spooled) | ours/Python |");
     println!("|---|---:|---:|---:|");
     println!(
@@ -175,6 +209,12 @@ fn main() {
         "| µs per event | {:.0} | {:.0} | |",
         python_secs / n as f64 * 1e6,
         ours_secs / n as f64 * 1e6
+    );
+    println!(
+        "| events/s, ours with --no-fsync | {:.0} | {:.0} | {:.2} |",
+        rate(python_secs),
+        rate(unsynced_secs),
+        python_secs / unsynced_secs
     );
     println!(
         "ceilings: endpoint {endpoint:.0} POSTs/s (one client, a TLS handshake per request); feeder {:.0} events/s ({:.0}x the faster listener)",
