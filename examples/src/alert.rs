@@ -54,6 +54,8 @@ Options:
   --tail BYTES             stderr bytes fetched over RPC for each trigger (1600; 0: none)
   --spool DIR              the on-disk spool (default $TMPDIR/alert-NAME.spool)
   --spool-size N           entries kept before the oldest is dropped (10000)
+  --no-fsync               do not fsync each spooled event: it survives the listener's
+                           crash but not the machine's (much cheaper on slow disks)
   --backoff SECONDS        first wait between attempts, doubled (1; fractions allowed)
   --max-backoff SECONDS    the longest wait (60)
   --timeout SECONDS        per request (10)
@@ -92,6 +94,7 @@ const SPECS: &[Spec] = &[
     spec("tail", true),
     spec("spool", true),
     spec("spool-size", true),
+    spec("no-fsync", false),
     spec("backoff", true),
     spec("max-backoff", true),
     spec("timeout", true),
@@ -116,6 +119,8 @@ pub struct Alert {
     pub spool_dir: PathBuf,
     /// `--spool-size`.
     pub spool_size: usize,
+    /// Not `--no-fsync`.
+    pub fsync: bool,
     /// `--backoff`, `--max-backoff`.
     pub backoff: Backoff,
     /// `--timeout`.
@@ -166,6 +171,7 @@ impl Alert {
             tail: 1600,
             spool_dir: std::env::temp_dir().join(format!("alert-{name}.spool")),
             spool_size: 10_000,
+            fsync: true,
             backoff: Backoff::default(),
             timeout: Duration::from_secs(10),
             host: hostname(),
@@ -254,6 +260,10 @@ impl Alert {
                     true
                 }
                 "spool-size" => value.parse().map(|n| a.spool_size = n).is_ok(),
+                "no-fsync" => {
+                    a.fsync = false;
+                    true
+                }
                 "backoff" => seconds(&value).map(|d| initial = d).is_some(),
                 "max-backoff" => seconds(&value).map(|d| max = d).is_some(),
                 "timeout" => seconds(&value).map(|d| a.timeout = d).is_some(),
@@ -296,7 +306,7 @@ impl Alert {
     pub fn spool_options(&self) -> SpoolOptions {
         SpoolOptions {
             capacity: self.spool_size,
-            ..SpoolOptions::default()
+            sync: self.fsync,
         }
     }
 

@@ -328,12 +328,14 @@ impl HttpClient {
         let limit = self.max_response as u64;
         let mut reader = response.body_mut().with_config().limit(limit).reader();
         let mut body = Vec::new();
-        reader
-            .read_to_end(&mut body)
-            .map_err(|e| match e.get_ref().map(|i| i.to_string()) {
-                Some(m) if m.contains("limit") => HttpError::TooLarge(limit),
+        reader.read_to_end(&mut body).map_err(|e| {
+            let inner = e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>());
+            match inner {
+                Some(ureq::Error::BodyExceedsLimit(_)) => HttpError::TooLarge(limit),
+                Some(ureq::Error::Timeout(t)) => HttpError::Timeout(t.to_string()),
                 _ => HttpError::from_io(e),
-            })?;
+            }
+        })?;
         Ok(Response {
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or("").to_owned(),

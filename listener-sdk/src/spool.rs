@@ -83,6 +83,8 @@ struct State {
 }
 
 /// A directory of entries waiting for delivery; share it between threads with an `Arc`.
+/// One process per directory: two processes sharing one would deliver each other's
+/// entries.
 #[derive(Debug)]
 pub struct Spool {
     dir: PathBuf,

@@ -163,3 +163,121 @@ fn ssl_cert_file_is_the_system_store_in_a_child() {
         untrusted.stderr
     );
 }
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://127.0.0.1:{}/",
+        silent.local_addr().expect("addr").port()
+    );
+    let hold = std::thread::spawn(move || silent.accept().map(|(c, _)| c));
+    let client =
+        HttpClient::new(&HttpOptions::with_timeout(Duration::from_millis(500))).expect("client");
+    let start = std::time::Instant::now();
+    let r = client.get(&url, &[]);
+    assert!(matches!(r, Err(HttpError::Timeout(_))), "{r:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(hold);
+}
+
+/// A minimal HTTP CONNECT proxy on loopback: records each CONNECT target and relays bytes.
+fn connect_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://127.0.0.1:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let record = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let record = std::sync::Arc::clone(&record);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().ok()?);
+                let mut line = String::new();
+                reader.read_line(&mut line).ok()?;
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).ok()? <= 2 {
+                        break;
+                    }
+                }
+                let target = line.split_whitespace().nth(1)?.to_owned();
+                record.lock().ok()?.push(target.clone());
+                let upstream = TcpStream::connect(&target).ok()?;
+                let mut client_w = client.try_clone().ok()?;
+                client_w
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .ok()?;
+                let mut up_r = upstream.try_clone().ok()?;
+                let mut up_w = upstream;
+                let down = std::thread::spawn(move || std::io::copy(&mut up_r, &mut client_w));
+                let _ = std::io::copy(&mut reader, &mut up_w);
+                let _ = up_w.shutdown(std::net::Shutdown::Write);
+                let _ = down.join();
+                Some(())
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn https_proxy_and_no_proxy_are_honoured() {
+    // Through httpok in a child process, so the proxy variables stay out of this one.
+    let dir = TempDir::new("proxy").expect("dir");
+    let ca = TestCa::new(dir.path(), "proxy").expect("ca");
+    let server = FakeHttp::start_tls(&["200 OK"], "fine", ca.server_config()).expect("srv");
+    let (proxy, seen) = connect_proxy();
+    let tick = [listener_sdk::testing::TestEvent::tick(
+        listener_sdk::event_proto::EventType::Tick60,
+        60,
+    )];
+    let run = |no_proxy: Option<&str>| {
+        let mut cmd = std::process::Command::new(tests::rust_binary("httpok"));
+        cmd.args(["-p", "web", "-b", "fine", "--cacert"])
+            .arg(&ca.ca_file)
+            .arg(server.url())
+            .env("SUPERVISOR_SERVER_URL", "unix:///nonexistent")
+            .env("HTTPS_PROXY", &proxy)
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("no_proxy");
+        match no_proxy {
+            Some(n) => cmd.env("NO_PROXY", n),
+            None => cmd.env_remove("NO_PROXY"),
+        };
+        listener_sdk::testing::Harness::new()
+            .run_binary(cmd, &tick, Duration::from_secs(20))
+            .expect("runs")
+    };
+    let via_proxy = run(None);
+    assert!(
+        !via_proxy.stderr.contains("Exception"),
+        "{}",
+        via_proxy.stderr
+    );
+    let port = server
+        .url()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(*seen.lock().expect("lock"), [format!("localhost:{port}")]);
+    let direct = run(Some("localhost"));
+    assert!(!direct.stderr.contains("Exception"), "{}", direct.stderr);
+    assert_eq!(
+        seen.lock().expect("lock").len(),
+        1,
+        "NO_PROXY bypassed the proxy"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
