@@ -1,7 +1,8 @@
 //! `fatal-webhook`: post a JSON alert to a webhook when a process gives up (FATAL), and
 //! optionally when it exits unexpectedly, retrying with exponential backoff. Events are
-//! acknowledged at once and posted from a bounded queue, so a slow or dead webhook never
-//! stalls supervisord's pool.
+//! acknowledged once they are in an on-disk spool (`--spool DIR`, at most `-q` entries,
+//! the oldest dropped when full) and posted from it, so a slow or dead webhook never stalls
+//! supervisord's pool and a crash loses nothing.
 //!
 //! ```ini
 //! [eventlistener:alerts]
@@ -19,15 +20,17 @@ use listener_sdk::{Event, Logger};
 use serde::Serialize;
 
 use crate::support::getopt::{self, Spec};
+use crate::support::spooling;
+use crate::support::tls::{self, TlsArgs};
 use crate::Cli;
-use listener_sdk::http::{self, Url};
+use listener_sdk::http::{check_url, HttpClient};
 
 /// The usage text (`-h`).
 pub const USAGE: &str = "\
 usage: fatal-webhook [--exited] [-r RETRIES] [-b BACKOFF] [-t TIMEOUT] [-q QUEUE]
                      [-H 'Name: value']... [-n HOST] URL
 
-Posts a JSON alert to URL (http://) when a supervised process enters FATAL and,
+Posts a JSON alert to URL (http:// or https://) when a supervised process enters FATAL and,
 with --exited, when one exits unexpectedly. Run it as an [eventlistener:x]
 subscribed to PROCESS_STATE_FATAL (and PROCESS_STATE_EXITED).
 
@@ -38,10 +41,14 @@ subscribed to PROCESS_STATE_FATAL (and PROCESS_STATE_EXITED).
   -t, --timeout SECS    per-request timeout (default 10)
   -q, --queue N         alerts waiting to be posted before the oldest is dropped
                         (default 100)
+  --spool DIR           the on-disk spool (default $TMPDIR/fatal-webhook-NAME.spool)
   -H, --header 'K: V'   an extra request header (e.g. authorization); repeatable
   -n, --host NAME       the host name to report (default: this machine's)
   -h, --help            this text
 ";
+
+/// The TLS options' usage, printed after [`USAGE`].
+pub const TLS_USAGE: &str = tls::USAGE;
 
 const SPECS: &[Spec] = &[
     Spec {
@@ -90,7 +97,7 @@ const SPECS: &[Spec] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct FatalWebhook {
     /// Where to post.
-    pub url: Url,
+    pub url: String,
     /// Also alert on unexpected exits.
     pub exited: bool,
     /// Attempts after the first.
@@ -105,6 +112,10 @@ pub struct FatalWebhook {
     pub headers: Vec<(String, String)>,
     /// The host name reported.
     pub host: String,
+    /// `--cacert`, `--cert`, `--key`, `--insecure`.
+    pub tls: TlsArgs,
+    /// `--spool`.
+    pub spool: Option<std::path::PathBuf>,
 }
 
 /// The JSON body.
@@ -150,7 +161,17 @@ fn hostname() -> String {
 impl FatalWebhook {
     /// Parses the command line: options, then the URL.
     pub fn from_args(args: &[String]) -> Cli<FatalWebhook> {
-        let Ok((given, rest)) = getopt::parse(SPECS, args) else {
+        let Ok((given, rest)) = getopt::parse_with_extensions(
+            SPECS,
+            &[
+                tls::SPECS[0],
+                tls::SPECS[1],
+                tls::SPECS[2],
+                tls::SPECS[3],
+                spooling::SPEC,
+            ],
+            args,
+        ) else {
             return Cli::Usage(255);
         };
         if given.iter().any(|(n, _)| *n == "help") {
@@ -159,12 +180,12 @@ impl FatalWebhook {
         let [url] = rest.as_slice() else {
             return Cli::Usage(255);
         };
-        let Ok(url) = Url::parse(url) else {
-            eprintln!("fatal-webhook: only http:// URLs are supported: {url}");
+        if let Err(e) = check_url(url) {
+            eprintln!("fatal-webhook: {e}");
             return Cli::Usage(255);
-        };
+        }
         let mut w = FatalWebhook {
-            url,
+            url: url.clone(),
             exited: false,
             retries: 5,
             backoff: Duration::from_secs(1),
@@ -172,6 +193,8 @@ impl FatalWebhook {
             queue: 100,
             headers: Vec::new(),
             host: hostname(),
+            tls: TlsArgs::default(),
+            spool: None,
         };
         for (opt, value) in given {
             let value = value.unwrap_or_default();
@@ -192,7 +215,14 @@ impl FatalWebhook {
                     w.host = value;
                     true
                 }
-                _ => true,
+                "spool" => {
+                    w.spool = Some(value.into());
+                    true
+                }
+                other => {
+                    w.tls.take(other, &value);
+                    true
+                }
             };
             if !ok {
                 eprintln!("fatal-webhook: bad value for --{opt}");
@@ -246,12 +276,14 @@ impl FatalWebhook {
     /// Posts `alert`, retrying connection errors, 5xx and 429 with exponential backoff.
     pub fn post(&self, alert: &Alert, log: &Logger) -> Result<(), String> {
         let body = serde_json::to_vec(alert).map_err(|e| e.to_string())?;
-        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-        headers.extend(self.headers.iter().cloned());
+        let client = HttpClient::new(&self.tls.http_options(self.timeout, "fatal-webhook"))
+            .map_err(|e| e.to_string())?;
+        let mut headers = vec![("Content-Type", "application/json")];
+        headers.extend(self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let mut wait = self.backoff;
         let mut attempt = 0;
         loop {
-            let outcome = http::request("POST", &self.url, &headers, &body, self.timeout);
+            let outcome = client.post(&self.url, &headers, &body);
             let retryable = match &outcome {
                 Ok(r) if (200..300).contains(&r.status) => return Ok(()),
                 Ok(r) if r.status == 429 || r.status >= 500 => {

@@ -1,5 +1,8 @@
 //! `httpok`: probe a URL on every tick and restart processes when it answers badly; a
-//! drop-in for superlance 2.0's `httpok` (same options), for `http://` URLs.
+//! drop-in for superlance 2.0's `httpok` (same options), for `http://` and `https://` URLs.
+//! Unlike superlance, an `https://` server's certificate is verified (against the system
+//! store, or `--cacert FILE`); an untrusted one is a failed check like a refused connection,
+//! and the mail says why. `--insecure` turns verification off.
 //!
 //! ```ini
 //! [eventlistener:httpok]
@@ -14,8 +17,9 @@ use listener_sdk::{Event, Logger};
 
 use crate::support::getopt::{self, Spec};
 use crate::support::mail;
+use crate::support::tls::{self, TlsArgs};
 use crate::Cli;
-use listener_sdk::http::{self, Url};
+use listener_sdk::http::{HttpClient, HttpError};
 
 /// The usage text (`-h`).
 pub const USAGE: &str = "\
@@ -41,6 +45,9 @@ is not one of the expected status codes or lacks BODY (run it as an
   -n, --name NAME             name this httpok in mail subjects
   -h, --help                  this text
 ";
+
+/// The TLS options' usage, printed after [`USAGE`].
+pub const TLS_USAGE: &str = tls::USAGE;
 
 const SPECS: &[Spec] = &[
     Spec {
@@ -139,6 +146,8 @@ pub struct HttpOk {
     pub url: String,
     /// Seconds between connection attempts while the server refuses connections.
     pub retry_time: u64,
+    /// `--cacert`, `--cert`, `--key`, `--insecure`.
+    pub tls: TlsArgs,
 }
 
 fn py_list(items: &[String]) -> String {
@@ -149,7 +158,7 @@ fn py_list(items: &[String]) -> String {
 impl HttpOk {
     /// Parses superlance's command line: options, then exactly one URL.
     pub fn from_args(args: &[String]) -> Cli<HttpOk> {
-        let Ok((given, rest)) = getopt::parse(SPECS, args) else {
+        let Ok((given, rest)) = getopt::parse_with_extensions(SPECS, &tls::SPECS, args) else {
             return Cli::Usage(255);
         };
         if given.iter().any(|(n, _)| *n == "help") {
@@ -172,6 +181,7 @@ impl HttpOk {
             name: None,
             url: rest[0].clone(),
             retry_time: 10,
+            tls: TlsArgs::default(),
         };
         for (opt, value) in given {
             let value = value.unwrap_or_default();
@@ -194,7 +204,9 @@ impl HttpOk {
                 "eager" => h.eager = true,
                 "not-eager" => h.eager = false,
                 "name" => h.name = Some(value),
-                _ => {}
+                other => {
+                    h.tls.take(other, &value);
+                }
             }
         }
         if h.statuses.is_empty() {
@@ -213,8 +225,9 @@ impl HttpOk {
     /// Requests the URL (retrying refused connections while the timeout allows) and judges
     /// the answer: `None` when good, else the mail subject and first message line.
     pub fn probe(&self) -> Option<(String, String)> {
-        let url = match Url::parse(&self.url) {
-            Ok(u) => u,
+        let timeout = Duration::from_secs(self.timeout.max(1));
+        let client = match HttpClient::new(&self.tls.http_options(timeout, "httpok")) {
+            Ok(c) => c,
             Err(e) => {
                 return Some((
                     self.subject(&format!("{}: bad status returned", self.url)),
@@ -222,18 +235,10 @@ impl HttpOk {
                 ))
             }
         };
-        let timeout = Duration::from_secs(self.timeout.max(1));
         let mut retries = self.timeout.saturating_sub(1) / self.retry_time.max(1);
         let result = loop {
-            let r = http::request(
-                "GET",
-                &url,
-                &[("User-Agent".into(), "httpok".into())],
-                b"",
-                timeout,
-            );
-            match r {
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused && retries > 0 => {
+            match client.get(&self.url, &[]) {
+                Err(HttpError::Refused(_)) if retries > 0 => {
                     retries -= 1;
                     std::thread::sleep(Duration::from_secs(self.retry_time));
                 }

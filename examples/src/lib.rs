@@ -23,9 +23,12 @@
 
 use std::collections::BTreeMap;
 
+pub mod alert;
 pub mod crashmail;
 pub mod fatal_webhook;
+pub mod fleet;
 pub mod httpok;
+pub mod mailbatch;
 pub mod memmon;
 pub mod support;
 

@@ -76,7 +76,9 @@ fn as_a_subprocess_it_mails_through_the_sendmail_command() {
     std::fs::create_dir_all(&dir).expect("dir");
     let mail = dir.join("mail.txt");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_crashmail"));
-    cmd.args(["-a", "-m", "ops@example.com", "-s"])
+    cmd.arg("--spool")
+        .arg(dir.join("spool"))
+        .args(["-a", "-m", "ops@example.com", "-s"])
         .arg(format!("cat > {}", mail.display()))
         .env("SUPERVISOR_SERVER_URL", "unix:///nonexistent");
     let run = Harness::new()

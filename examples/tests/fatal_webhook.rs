@@ -18,7 +18,9 @@ fn posts_fatal_and_unexpected_exits_with_retry() {
         "box1",
         "-H",
         "X-Token: s3cret",
+        "--spool",
     ])
+    .arg(std::env::temp_dir().join(format!("fatal-webhook-test-{}.spool", std::process::id())))
     .arg(hook.url());
     let run = Harness::new()
         .run_binary(

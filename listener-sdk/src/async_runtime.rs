@@ -1,14 +1,22 @@
-//! The tokio runtime (feature `tokio`): the same protocol loop with an async handler, for
-//! listeners that await (webhooks, RPC calls) without blocking a thread per event.
+//! The tokio runtime (feature `tokio`): the same protocol ([`crate::session::Session`],
+//! shared with the blocking runtime: limits, `RESULT` and `READY` in one write, SIGTERM
+//! between events, lent views) with an async handler, for listeners that await.
+//!
+//! **stdin caveat:** tokio reads stdin with an ordinary blocking `read` on one of its
+//! blocking threads, which cannot be cancelled. After [`AsyncListener::run`] returns on
+//! SIGTERM that read is still pending, and dropping the runtime waits for it (until
+//! supervisord closes the pipe or sends SIGKILL). End the process promptly instead: call
+//! `std::process::exit` once the run returns (as the `event-rates` example does), or shut
+//! the runtime down with `Runtime::shutdown_background`.
 
-use std::fmt::Display;
 use std::future::Future;
 
-use bytes::BytesMut;
-use event_proto::{encode_ready, encode_result, EventDecoder, Limits};
+use event_proto::{DecodeError, EventView, Limits};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::signal::unix::Signal;
 
-use crate::{Event, Filter, Logger, RunError, RunSummary};
+use crate::session::Session;
+use crate::{Event, Filter, HandlerError, Logger, RunError, RunSummary, Verdict};
 
 /// A listener over async input and output (tokio's stdin and stdout for a real one).
 ///
@@ -19,7 +27,7 @@ use crate::{Event, Filter, Logger, RunError, RunSummary};
 /// AsyncListener::new()
 ///     .run(|event: Event| async move {
 ///         eprintln!("{}", event.name());
-///         Ok::<(), std::io::Error>(())
+///         Ok(())
 ///     })
 ///     .await?;
 /// # Ok(()) }
@@ -74,74 +82,172 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> AsyncListener<R, W> {
         self
     }
 
+    /// Bounds on header and payload sizes.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Stop cleanly between events on SIGTERM (the default for [`AsyncListener::new`]).
+    pub fn handle_sigterm(mut self, on: bool) -> Self {
+        self.handle_sigterm = on;
+        self
+    }
+
     /// Runs until input ends (or SIGTERM between events): `Ok` answers `OK`, an error
     /// answers `FAIL` and is logged.
-    pub async fn run<H, F, E>(mut self, mut handler: H) -> Result<RunSummary, RunError>
+    pub async fn run<H, F>(self, mut handler: H) -> Result<RunSummary, RunError>
     where
         H: FnMut(Event) -> F,
-        F: Future<Output = Result<(), E>>,
-        E: Display,
+        F: Future<Output = Result<(), HandlerError>>,
     {
-        let mut term = if self.handle_sigterm {
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
-        } else {
-            None
-        };
-        let mut decoder = EventDecoder::with_limits(self.limits);
-        let mut summary = RunSummary::default();
-        let mut out = BytesMut::with_capacity(64);
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            out.clear();
-            encode_ready(&mut out);
-            self.output.write_all(&out).await?;
-            self.output.flush().await?;
-            let envelope = loop {
-                if let Some(envelope) = decoder.next()? {
-                    break envelope;
-                }
-                let read = match term.as_mut() {
-                    Some(t) => tokio::select! {
-                        r = self.input.read(&mut chunk) => Some(r),
-                        _ = t.recv() => None,
-                    },
-                    None => Some(self.input.read(&mut chunk).await),
-                };
-                match read {
-                    None if decoder.buffered() == 0 => {
-                        summary.terminated = true;
-                        return Ok(summary);
-                    }
-                    None => {} // SIGTERM mid-event: finish reading it first
-                    Some(Ok(0)) if decoder.buffered() == 0 => return Ok(summary),
-                    Some(Ok(0)) => return Err(RunError::Truncated(decoder.buffered())),
-                    Some(Ok(n)) => decoder.push(&chunk[..n]),
-                    Some(Err(e)) => return Err(e.into()),
-                }
-            };
-            let event = Event::from_envelope(envelope);
-            summary.received += 1;
-            let ok = if self.filter.accepts(&event) {
-                let (name, serial) = (event.name().to_owned(), event.serial());
-                match handler(event).await {
-                    Ok(()) => {
-                        summary.ok += 1;
-                        true
-                    }
+        let logger = self.logger.clone();
+        self.run_verdicts(move |event| {
+            let (name, serial) = (event.name().to_owned(), event.serial());
+            let done = handler(event);
+            let logger = logger.clone();
+            async move {
+                match done.await {
+                    Ok(()) => Verdict::Ok,
                     Err(e) => {
-                        summary.failed += 1;
-                        self.logger
-                            .log(format_args!("{name} (serial {serial}) failed: {e}"));
-                        false
+                        logger.log(format_args!("{name} (serial {serial}) failed: {e}"));
+                        Verdict::Fail
                     }
                 }
-            } else {
-                summary.skipped += 1;
-                true
+            }
+        })
+        .await
+    }
+
+    /// Like [`AsyncListener::run`], with the handler choosing the answer directly.
+    pub async fn run_verdicts<H, F>(mut self, mut handler: H) -> Result<RunSummary, RunError>
+    where
+        H: FnMut(Event) -> F,
+        F: Future<Output = Verdict>,
+    {
+        let filter = std::mem::take(&mut self.filter);
+        let mut session = Session::new(self.limits);
+        let mut term = self.sigterm();
+        loop {
+            let Some(event) = self
+                .next(&mut session, &mut term, |s| s.next_event())
+                .await?
+            else {
+                return Ok(session.summary());
             };
-            out.clear();
-            encode_result(if ok { b"OK" } else { b"FAIL" }, &mut out);
-            self.output.write_all(&out).await?;
+            let event = Event::from_envelope(event);
+            let verdict = if filter.accepts(&event) {
+                Some(handler(event).await)
+            } else {
+                None
+            };
+            self.finish(&mut session, &mut term, verdict);
+        }
+    }
+
+    /// Like [`crate::Listener::run_views`]: each event lent to a (synchronous) handler as
+    /// it lies in the input buffer, with no allocation or copy per event.
+    pub async fn run_views<H>(mut self, mut handler: H) -> Result<RunSummary, RunError>
+    where
+        H: FnMut(&EventView<'_>) -> Verdict,
+    {
+        let filter = std::mem::take(&mut self.filter);
+        let mut session = Session::new(self.limits);
+        let mut term = self.sigterm();
+        loop {
+            let handled = self
+                .next(&mut session, &mut term, |s| {
+                    Ok(s.next_view()?
+                        .map(|event| filter.accepts_view(&event).then(|| handler(&event))))
+                })
+                .await?;
+            let Some(verdict) = handled else {
+                return Ok(session.summary());
+            };
+            self.finish(&mut session, &mut term, verdict);
+        }
+    }
+
+    fn sigterm(&self) -> Option<Signal> {
+        if !self.handle_sigterm {
+            return None;
+        }
+        let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+        if term.is_err() {
+            self.logger.log("could not install a SIGTERM handler");
+        }
+        term.ok()
+    }
+
+    /// Whether SIGTERM has arrived, without waiting.
+    fn terminated(term: &mut Option<Signal>) -> bool {
+        let Some(t) = term.as_mut() else {
+            return false;
+        };
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        matches!(t.poll_recv(&mut cx), std::task::Poll::Ready(Some(())))
+    }
+
+    fn finish(
+        &mut self,
+        session: &mut Session,
+        term: &mut Option<Signal>,
+        verdict: Option<Verdict>,
+    ) {
+        if Self::terminated(term) {
+            session.stop();
+        }
+        session.finish(verdict);
+    }
+
+    /// Writes the session's output, then reads until `take` yields; `None` when the run
+    /// ends (input ended between events, or SIGTERM).
+    async fn next<T, O>(
+        &mut self,
+        session: &mut Session,
+        term: &mut Option<Signal>,
+        mut take: T,
+    ) -> Result<Option<O>, RunError>
+    where
+        T: FnMut(&mut Session) -> Result<Option<O>, DecodeError>,
+    {
+        self.output.write_all(session.output()).await?;
+        self.output.flush().await?;
+        session.output_written();
+        if session.stopping() || Self::terminated(term) {
+            session.terminated();
+            return Ok(None);
+        }
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut stop_after = false;
+        loop {
+            if let Some(out) = take(session)? {
+                if stop_after {
+                    session.stop();
+                }
+                return Ok(Some(out));
+            }
+            let read = match term.as_mut() {
+                Some(t) if !stop_after => tokio::select! {
+                    r = self.input.read(&mut chunk) => Some(r),
+                    _ = t.recv() => None,
+                },
+                _ => Some(self.input.read(&mut chunk).await),
+            };
+            match read {
+                None if session.buffered() == 0 => {
+                    session.terminated();
+                    return Ok(None);
+                }
+                None => stop_after = true, // SIGTERM mid-event: finish reading it first
+                Some(Ok(0)) => {
+                    session.end_of_input()?;
+                    return Ok(None);
+                }
+                Some(Ok(n)) => session.push_input(&chunk[..n]),
+                Some(Err(e)) => return Err(e.into()),
+            }
         }
     }
 }

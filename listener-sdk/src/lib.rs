@@ -12,13 +12,13 @@
 //!         if event.expected() == Some(false) {
 //!             eprintln!("{} exited unexpectedly", event.process_name().unwrap_or("?"));
 //!         }
-//!         Ok::<(), std::io::Error>(())
+//!         Ok(())
 //!     })?;
 //!     Ok(())
 //! }
 //! ```
 //!
-//! Returning `Ok` answers `RESULT 2\nOK`; an error answers `FAIL` (supervisord sends the
+//! Returning `Ok` answers `RESULT 2\nOK`; an error (any error, with `?`) answers `FAIL` (supervisord sends the
 //! event again) and is logged to stderr. stdout belongs to the protocol: log with
 //! [`Logger`] or `eprintln!`. The runtime frames events in either `len` unit event-proto
 //! supports, stops cleanly at end of input and, for [`Listener::new`], on SIGTERM between
@@ -53,9 +53,12 @@
 //! | [`Listener::run_views`] | the same, each event lent as it lies in the input buffer: no allocation or copy per event |
 //! | `AsyncListener` | the tokio runtime (feature `tokio`): the same loop with an async handler |
 //! | [`Listener::run_buffered`], [`BoundedQueue`] | acknowledge at once, handle on a worker thread, drop the oldest when full |
+//! | [`Listener::run_spooled`], [`spool::Spool`] | acknowledge only once durably on disk, deliver at least once with capped exponential backoff; nothing lost on a crash |
 //! | [`Batcher`] | collect and flush on a size or on `TICK_60` |
 //! | [`Event`], [`Filter`] | typed accessors; selecting by type and program |
-//! | [`http`] | a small blocking HTTP/1.1 client for listeners that probe or notify |
+//! | [`http`] | a blocking HTTP/HTTPS client (ureq, rustls; verified by default) for listeners that probe or notify |
+//! | [`notify`] | incidents to Slack/Mattermost, PagerDuty Events v2, Alertmanager v2, a JSON webhook, email; folding and rate limiting |
+//! | [`smtp`] | mail over SMTP (lettre): STARTTLS, implicit TLS, AUTH, a timeout; verified like `http` |
 //! | [`rpc::RpcClient`] | calls back into supervisord (`childutils.getRPCInterface`'s discovery) |
 //! | [`testing`] | scripted events, an in-process and a subprocess harness, a fake RPC endpoint |
 #![forbid(unsafe_op_in_unsafe_fn)]
@@ -69,10 +72,16 @@ mod event;
 mod filter;
 pub mod http;
 mod logger;
+pub mod notify;
 pub mod rpc;
 mod runtime;
+pub mod session;
 mod sigterm;
+pub mod smtp;
+pub mod spool;
+mod spooled;
 pub mod testing;
+mod unix_http;
 
 #[cfg(feature = "tokio")]
 pub use async_runtime::AsyncListener;
@@ -81,7 +90,8 @@ pub use buffered::{BoundedQueue, BufferedSummary};
 pub use event::Event;
 pub use filter::Filter;
 pub use logger::Logger;
-pub use runtime::{Listener, RunError, RunSummary, Verdict};
+pub use runtime::{HandlerError, Listener, RunError, RunSummary, Verdict};
+pub use spooled::{Delivery, SpooledOptions, SpooledSummary};
 
 /// The protocol crate, re-exported so listeners need one dependency.
 pub use event_proto;

@@ -1,18 +1,20 @@
 //! [`RpcClient`]: XML-RPC calls back into supervisord, found the way `supervisor.childutils`
 //! finds it (`SUPERVISOR_SERVER_URL`, `SUPERVISOR_USERNAME`, `SUPERVISOR_PASSWORD`), over a
-//! unix socket (`unix:///path`) or TCP (`http://host:port`).
+//! unix socket (`unix:///path`), TCP (`http://host:port`) or TLS (`https://host:port`, for a
+//! daemon behind a TLS proxy; verified like [`crate::http`]). URL parsing, basic auth and
+//! what an answer means are event-proto's [`event_proto::xmlrpc::client`], which
+//! `supervisorctl` uses too.
 
 use std::io;
-use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use base64::Engine as _;
-use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
+use event_proto::xmlrpc::client::{self as wire, CallFailure, ServerUrl};
+use event_proto::xmlrpc::{MethodCall, Value};
 use event_proto::ProcessState;
 
-use crate::http;
+use crate::http::{HttpClient, HttpError, HttpOptions};
+use crate::unix_http;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -21,12 +23,15 @@ pub enum RpcError {
     /// `SUPERVISOR_SERVER_URL` is not set (the program is not running under supervisord).
     #[error("SUPERVISOR_SERVER_URL is not set")]
     NoServerUrl,
-    /// The URL is neither `unix://...` nor `http://host[:port]`.
-    #[error("unsupported server URL {0:?}")]
+    /// The URL is not `unix://...`, `http://host[:port]` or `https://host[:port]`.
+    #[error("unsupported server URL {0}")]
     BadUrl(String),
     /// Connecting, writing or reading failed.
     #[error("RPC I/O failed: {0}")]
     Io(#[from] io::Error),
+    /// The HTTP(S) exchange failed (refused, timed out, untrusted certificate...).
+    #[error("RPC failed: {0}")]
+    Transport(#[from] HttpError),
     /// The server answered with an HTTP error (401 without valid credentials).
     #[error("HTTP {status}: {reason}")]
     Http {
@@ -48,36 +53,8 @@ pub enum RpcError {
     BadResponse(String),
 }
 
-/// Where the daemon listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// A unix socket path.
-    Unix(PathBuf),
-    /// `host:port`.
-    Tcp(String),
-}
-
-impl Endpoint {
-    /// Parses `unix:///path` or `http://host[:port][/...]` (port 80 by default).
-    pub fn parse(url: &str) -> Result<Endpoint, RpcError> {
-        if let Some(path) = url.strip_prefix("unix://") {
-            return Ok(Endpoint::Unix(PathBuf::from(path)));
-        }
-        if let Some(rest) = url.strip_prefix("http://") {
-            let host = rest.split('/').next().unwrap_or("");
-            if host.is_empty() {
-                return Err(RpcError::BadUrl(url.to_owned()));
-            }
-            let host = if host.contains(':') {
-                host.to_owned()
-            } else {
-                format!("{host}:80")
-            };
-            return Ok(Endpoint::Tcp(host));
-        }
-        Err(RpcError::BadUrl(url.to_owned()))
-    }
-}
+/// Where the daemon listens: event-proto's [`ServerUrl`], shared with `supervisorctl`.
+pub type Endpoint = ServerUrl;
 
 /// One process as `getProcessInfo` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,22 +124,36 @@ impl ProcessInfo {
     }
 }
 
-/// A blocking XML-RPC client for supervisord's `/RPC2`. One connection per call, as
-/// `childutils` does.
+/// A blocking XML-RPC client for supervisord's `/RPC2`. One connection per call over a unix
+/// socket, as `childutils` does; pooled connections over HTTP(S).
 #[derive(Debug, Clone)]
 pub struct RpcClient {
     endpoint: Endpoint,
     authorization: Option<String>,
     timeout: Duration,
+    http: Option<HttpClient>,
 }
 
 impl RpcClient {
-    /// A client for `url` (`unix:///run/supervisor.sock`, `http://127.0.0.1:9001`).
+    /// A client for `url` (`unix:///run/supervisor.sock`, `http://127.0.0.1:9001`,
+    /// `https://supervisor.example.com`), with the default HTTP options.
     pub fn new(url: &str) -> Result<RpcClient, RpcError> {
+        RpcClient::with_http_options(url, &HttpOptions::with_timeout(Duration::from_secs(30)))
+    }
+
+    /// A client for `url` whose HTTP(S) calls use `options` (a CA file, a client
+    /// certificate, the timeout).
+    pub fn with_http_options(url: &str, options: &HttpOptions) -> Result<RpcClient, RpcError> {
+        let endpoint = Endpoint::parse(url).map_err(RpcError::BadUrl)?;
+        let http = match endpoint {
+            ServerUrl::Unix(_) => None,
+            _ => Some(HttpClient::new(options)?),
+        };
         Ok(RpcClient {
-            endpoint: Endpoint::parse(url)?,
+            endpoint,
             authorization: None,
-            timeout: Duration::from_secs(30),
+            timeout: options.timeout,
+            http,
         })
     }
 
@@ -182,13 +173,12 @@ impl RpcClient {
 
     /// Sends HTTP basic credentials with every call.
     pub fn with_credentials(mut self, username: &str, password: &str) -> RpcClient {
-        let token =
-            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-        self.authorization = Some(format!("Basic {token}"));
+        self.authorization = Some(wire::basic_auth(username, password));
         self
     }
 
-    /// How long a call may take (connect, write and each read); 30 s by default.
+    /// How long a unix-socket call may take (connect, write and each read); 30 s by
+    /// default. HTTP(S) calls use the timeout of their [`HttpOptions`].
     pub fn with_timeout(mut self, timeout: Duration) -> RpcClient {
         self.timeout = timeout;
         self
@@ -201,40 +191,37 @@ impl RpcClient {
             params,
         }
         .encode();
-        let mut headers = vec![
-            ("User-Agent".to_owned(), "listener-sdk".to_owned()),
-            ("Content-Type".to_owned(), "text/xml".to_owned()),
-        ];
+        let mut headers = vec![("User-Agent", "listener-sdk"), ("Content-Type", "text/xml")];
         if let Some(auth) = &self.authorization {
-            headers.push(("Authorization".to_owned(), auth.clone()));
+            headers.push(("Authorization", auth.as_str()));
         }
-        let head = http::request_head("POST", "localhost", "/RPC2", &headers, body.len());
-        let response = match &self.endpoint {
-            Endpoint::Unix(path) => {
+        let (status, reason, body) = match (&self.endpoint, &self.http) {
+            (ServerUrl::Unix(path), _) => {
+                let owned: Vec<(String, String)> = headers
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect();
+                let head =
+                    unix_http::request_head("POST", "localhost", "/RPC2", &owned, body.len());
                 let mut s = UnixStream::connect(path)?;
                 s.set_read_timeout(Some(self.timeout))?;
                 s.set_write_timeout(Some(self.timeout))?;
-                http::exchange(&mut s, head.as_bytes(), body.as_bytes())?
+                let r = unix_http::exchange(&mut s, head.as_bytes(), body.as_bytes())?;
+                (r.status, r.reason, r.body)
             }
-            Endpoint::Tcp(addr) => {
-                let mut s = TcpStream::connect(addr)?;
-                s.set_read_timeout(Some(self.timeout))?;
-                s.set_write_timeout(Some(self.timeout))?;
-                http::exchange(&mut s, head.as_bytes(), body.as_bytes())?
+            (url, Some(http)) => {
+                let url = url.rpc_url().unwrap_or_default();
+                let r = http.post(&url, &headers, body.as_bytes())?;
+                (r.status, r.reason, r.body)
             }
+            (_, None) => return Err(RpcError::BadUrl("no HTTP client".to_owned())),
         };
-        if response.status != 200 {
-            return Err(RpcError::Http {
-                status: response.status,
-                reason: response.reason,
-            });
-        }
-        let body = response.body;
-        match MethodResponse::decode(&body) {
-            Ok(MethodResponse::Value(v)) => Ok(v),
-            Ok(MethodResponse::Fault { code, string }) => Err(RpcError::Fault { code, string }),
-            Err(e) => Err(RpcError::BadResponse(e.to_string())),
-        }
+        wire::call_outcome(status, &body).map_err(|f| match f {
+            CallFailure::Unauthorized => RpcError::Http { status, reason },
+            CallFailure::Http(status) => RpcError::Http { status, reason },
+            CallFailure::Fault { code, string } => RpcError::Fault { code, string },
+            CallFailure::BadResponse(m) => RpcError::BadResponse(m),
+        })
     }
 
     fn call_bool(&self, method: &str, params: Vec<Value>) -> Result<bool, RpcError> {
@@ -304,6 +291,25 @@ impl RpcClient {
         )
     }
 
+    /// `supervisor.tailProcessStderrLog(name, offset, length)`: the last `length` bytes of
+    /// the process's stderr log (with offset 0, as supervisorctl's `tail` asks), as text.
+    pub fn tail_process_stderr_log(&self, name: &str, length: i64) -> Result<String, RpcError> {
+        let v = self.call(
+            "supervisor.tailProcessStderrLog",
+            vec![name.into(), Value::Int(0), Value::Int(length)],
+        )?;
+        match &v {
+            Value::Array(items) => items
+                .first()
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| RpcError::BadResponse(format!("tailProcessStderrLog: {v:?}"))),
+            _ => Err(RpcError::BadResponse(format!(
+                "tailProcessStderrLog: {v:?}"
+            ))),
+        }
+    }
+
     /// `supervisor.sendRemoteCommEvent(type, data)`.
     pub fn send_remote_comm_event(&self, kind: &str, data: &str) -> Result<bool, RpcError> {
         self.call_bool(
@@ -324,13 +330,12 @@ mod tests {
             Some(Endpoint::Unix("/tmp/s.sock".into()))
         );
         assert_eq!(
-            Endpoint::parse("http://127.0.0.1:9001").ok(),
-            Some(Endpoint::Tcp("127.0.0.1:9001".into()))
-        );
-        assert_eq!(
             Endpoint::parse("http://localhost/RPC2").ok(),
-            Some(Endpoint::Tcp("localhost:80".into()))
+            Some(Endpoint::Http {
+                host_port: "localhost:80".into()
+            })
         );
-        assert!(Endpoint::parse("ftp://x").is_err());
+        assert!(RpcClient::new("ftp://x").is_err());
+        assert!(RpcClient::new("https://127.0.0.1:9/").is_ok());
     }
 }

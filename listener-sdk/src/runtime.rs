@@ -1,11 +1,11 @@
-//! The blocking runtime: `READY`, read one event, call the handler, answer `RESULT`, again.
+//! The blocking runtime: `READY`, read one event, call the handler, answer `RESULT`, again;
+//! the protocol itself is [`crate::session::Session`], which the tokio runtime shares.
 
-use std::fmt::Display;
 use std::io::{self, Read, Stdin, Stdout, Write};
 
-use bytes::BytesMut;
-use event_proto::{encode_ready, encode_result, DecodeError, EventDecoder, EventView, Limits};
+use event_proto::{DecodeError, EventView, Limits};
 
+use crate::session::Session;
 use crate::{sigterm, Event, Filter, Logger};
 
 /// Why a listener stopped other than at a clean end of input.
@@ -38,6 +38,10 @@ pub struct RunSummary {
     pub terminated: bool,
 }
 
+/// A handler's error: anything that is an error (`?` converts), or a message (`"why".into()`).
+/// Fixed, so that a handler's plain `Ok(())` needs no type annotation.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
 /// What the handler decided for one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -54,7 +58,7 @@ pub enum Verdict {
 ///
 /// Listener::new().run(|event: &Event| {
 ///     eprintln!("{} {:?}", event.name(), event.process_name());
-///     Ok::<(), std::convert::Infallible>(())
+///     Ok(())
 /// })?;
 /// # Ok::<(), listener_sdk::RunError>(())
 /// ```
@@ -63,7 +67,7 @@ pub struct Listener<R, W> {
     input: R,
     output: W,
     filter: Filter,
-    logger: Logger,
+    pub(crate) logger: Logger,
     limits: Limits,
     handle_sigterm: bool,
 }
@@ -119,11 +123,10 @@ impl<R: Read, W: Write> Listener<R, W> {
     }
 
     /// Runs until input ends: each event goes to `handler`; `Ok` answers `OK`, an error
-    /// answers `FAIL` and is logged.
-    pub fn run<H, E>(self, mut handler: H) -> Result<RunSummary, RunError>
+    /// (any error type, through `?` or `.into()`) answers `FAIL` and is logged.
+    pub fn run<H>(self, mut handler: H) -> Result<RunSummary, RunError>
     where
-        H: FnMut(&Event) -> Result<(), E>,
-        E: Display,
+        H: FnMut(&Event) -> Result<(), HandlerError>,
     {
         let logger = self.logger.clone();
         self.run_verdicts(|event| match handler(event) {
@@ -145,8 +148,8 @@ impl<R: Read, W: Write> Listener<R, W> {
         H: FnMut(&Event) -> Verdict,
     {
         let filter = std::mem::take(&mut self.filter);
-        self.run_loop(|decoder| {
-            Ok(decoder.next()?.map(|envelope| {
+        self.run_loop(|session| {
+            Ok(session.next_event()?.map(|envelope| {
                 let event = Event::from_envelope(envelope);
                 filter.accepts(&event).then(|| handler(&event))
             }))
@@ -182,80 +185,57 @@ impl<R: Read, W: Write> Listener<R, W> {
         H: FnMut(&EventView<'_>) -> Verdict,
     {
         let filter = std::mem::take(&mut self.filter);
-        self.run_loop(|decoder| {
-            Ok(decoder
+        self.run_loop(|session| {
+            Ok(session
                 .next_view()?
                 .map(|event| filter.accepts_view(&event).then(|| handler(&event))))
         })
     }
 
-    /// The protocol loop: `READY`, read until `take` has an event and dealt with it (`None`:
-    /// the filter skipped it), answer `RESULT`, again.
+    /// The protocol loop: write what the session has to say (`READY`, or `RESULT` with the
+    /// next `READY`), read until `take` has an event and dealt with it (`None`: the filter
+    /// skipped it), answer it, again.
     fn run_loop<T>(mut self, mut take: T) -> Result<RunSummary, RunError>
     where
-        T: FnMut(&mut EventDecoder) -> Result<Option<Option<Verdict>>, DecodeError>,
+        T: FnMut(&mut Session) -> Result<Option<Option<Verdict>>, DecodeError>,
     {
         if self.handle_sigterm && !sigterm::install() {
             self.logger.log("could not install a SIGTERM handler");
         }
-        let mut decoder = EventDecoder::with_limits(self.limits);
-        let mut summary = RunSummary::default();
-        let mut out = BytesMut::with_capacity(64);
+        let term = |on: bool| on && sigterm::requested();
+        let mut session = Session::new(self.limits);
         let mut chunk = vec![0u8; 64 * 1024];
-        // The first READY alone; afterwards each RESULT goes out with the next READY in one
-        // write, so an event costs the listener a single write.
-        out.clear();
-        encode_ready(&mut out);
         loop {
-            self.output.write_all(&out)?;
+            self.output.write_all(session.output())?;
             self.output.flush()?;
-            if self.handle_sigterm && sigterm::requested() {
-                summary.terminated = true;
-                return Ok(summary);
+            session.output_written();
+            if session.stopping() || term(self.handle_sigterm) {
+                session.terminated();
+                return Ok(session.summary());
             }
             let handled = loop {
-                if let Some(handled) = take(&mut decoder)? {
+                if let Some(handled) = take(&mut session)? {
                     break handled;
                 }
                 match self.input.read(&mut chunk) {
-                    Ok(0) if decoder.buffered() == 0 => return Ok(summary),
-                    Ok(0) => return Err(RunError::Truncated(decoder.buffered())),
-                    Ok(n) => decoder.push(&chunk[..n]),
+                    Ok(0) => {
+                        session.end_of_input()?;
+                        return Ok(session.summary());
+                    }
+                    Ok(n) => session.push_input(&chunk[..n]),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                        if self.handle_sigterm && sigterm::requested() && decoder.buffered() == 0 {
-                            summary.terminated = true;
-                            return Ok(summary);
+                        if term(self.handle_sigterm) && session.buffered() == 0 {
+                            session.terminated();
+                            return Ok(session.summary());
                         }
                     }
                     Err(e) => return Err(e.into()),
                 }
             };
-            summary.received += 1;
-            let verdict = match handled {
-                Some(Verdict::Ok) => {
-                    summary.ok += 1;
-                    Verdict::Ok
-                }
-                Some(Verdict::Fail) => {
-                    summary.failed += 1;
-                    Verdict::Fail
-                }
-                None => {
-                    summary.skipped += 1;
-                    Verdict::Ok
-                }
-            };
-            out.clear();
-            encode_result(
-                match verdict {
-                    Verdict::Ok => b"OK",
-                    Verdict::Fail => b"FAIL",
-                },
-                &mut out,
-            );
-            if !(self.handle_sigterm && sigterm::requested()) {
-                encode_ready(&mut out);
+            if term(self.handle_sigterm) {
+                session.stop();
             }
+            session.finish(handled);
         }
     }
 }

@@ -279,7 +279,9 @@ impl Harness {
         self
     }
 
-    fn script(&self, events: &[TestEvent]) -> Vec<u8> {
+    /// The bytes supervisord would send for `events` (serials from 1), for a listener run
+    /// over any reader.
+    pub fn script(&self, events: &[TestEvent]) -> Vec<u8> {
         let mut input = Vec::new();
         for (i, e) in events.iter().enumerate() {
             input.extend_from_slice(&e.encode(i as u64 + 1, self.len_unit));
@@ -589,36 +591,68 @@ impl FakeHttp {
     /// Serves on 127.0.0.1; the n-th request gets `statuses[n]` (e.g. `"503 Service
     /// Unavailable"`), or the last one, with `body`.
     pub fn start(statuses: &[&str], body: &str) -> io::Result<FakeHttp> {
+        FakeHttp::serve(statuses, body, None)
+    }
+
+    /// The same over TLS with `config` (its certificate, and whether it asks for a client
+    /// certificate): the URL is `https://localhost:<port>/`, so the certificate should name
+    /// `localhost`. A failed handshake (a client that does not trust the certificate) is
+    /// not recorded.
+    pub fn start_tls(
+        statuses: &[&str],
+        body: &str,
+        config: Arc<rustls::ServerConfig>,
+    ) -> io::Result<FakeHttp> {
+        FakeHttp::serve(statuses, body, Some(config))
+    }
+
+    fn serve(
+        statuses: &[&str],
+        body: &str,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<FakeHttp> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
-        let url = format!("http://{}/", listener.local_addr()?);
+        let port = listener.local_addr()?.port();
+        let url = match tls {
+            Some(_) => format!("https://localhost:{port}/"),
+            None => format!("http://127.0.0.1:{port}/"),
+        };
         let requests: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
         let seen = Arc::clone(&requests);
         let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
         let body = body.to_owned();
         thread::spawn(move || {
-            for (n, conn) in listener.incoming().flatten().enumerate() {
+            let mut n = 0;
+            for conn in listener.incoming().flatten() {
                 let status = statuses
                     .get(n)
                     .or(statuses.last())
                     .cloned()
                     .unwrap_or_else(|| "200 OK".into());
-                if let Ok(request) = record_one(&conn) {
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                let recorded = match &tls {
+                    None => exchange_one(conn, &answer),
+                    Some(config) => match rustls::ServerConnection::new(Arc::clone(config)) {
+                        Ok(server) => exchange_one(rustls::StreamOwned::new(server, conn), &answer),
+                        Err(e) => Err(io::Error::other(e)),
+                    },
+                };
+                if let Ok(request) = recorded {
+                    n += 1;
                     seen.lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(request);
                 }
-                let mut conn = conn;
-                let _ = write!(
-                    conn,
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
             }
         });
         Ok(FakeHttp { url, requests })
     }
 
-    /// `http://127.0.0.1:<port>/`.
+    /// `http://127.0.0.1:<port>/` (or `https://localhost:<port>/`).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -632,9 +666,16 @@ impl FakeHttp {
     }
 }
 
-fn record_one(conn: &TcpStream) -> io::Result<RecordedRequest> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
+/// Reads one request from `conn`, answers `answer`, and returns the request.
+fn exchange_one(mut conn: impl Read + Write, answer: &str) -> io::Result<RecordedRequest> {
+    let request = record_one(&mut conn)?;
+    conn.write_all(answer.as_bytes())?;
+    conn.flush()?;
+    Ok(request)
+}
+
+fn record_one(conn: &mut impl Read) -> io::Result<RecordedRequest> {
+    let mut reader = BufReader::new(conn);
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut parts = line.split_whitespace();

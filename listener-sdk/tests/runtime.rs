@@ -111,7 +111,7 @@ fn errors_answer_fail_and_the_filter_skips() {
         .run(|e: &Event| {
             calls += 1;
             if e.is(EventType::ProcessLog) {
-                Err("cannot handle logs")
+                Err("cannot handle logs".into())
             } else {
                 Ok(())
             }

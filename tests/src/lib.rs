@@ -14,14 +14,22 @@
 //! # let _ = state;
 //! ```
 
+mod alertmanager;
 mod daemon;
+mod nats;
+mod smtp;
 mod stop_on_drop;
 mod temp_dir;
+mod tls;
 mod wait;
 
+pub use alertmanager::{alertmanager_installed, Alertmanager};
 pub use daemon::{rust_binary, Daemon, Implementation};
+pub use nats::{nats_installed, NatsServer, StoredMessage};
+pub use smtp::{aiosmtpd_installed, Received, SmtpMode, SmtpServer, SMTP_PASSWORD, SMTP_USER};
 pub use stop_on_drop::StopOnDrop;
 pub use temp_dir::TempDir;
+pub use tls::TestCa;
 pub use wait::{try_wait_until, wait_until};
 
 /// Whether the Python supervisor 4.3 reference is installed. When it is not: under CI (env

@@ -1,7 +1,8 @@
 //! The example listeners as real `[eventlistener:x]`s under both daemons (issue 7): each
 //! one's effect is checked — the mail crashmail hands to sendmail (compared with
 //! superlance's own crashmail, run alongside), the program memmon and httpok restart over
-//! RPC, the alert fatal-webhook posts to a loopback server.
+//! RPC (httpok over http and over https with the test's CA), the alert fatal-webhook posts
+//! to a loopback server.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -28,23 +29,31 @@ fn normalized(mail: &str) -> String {
 }
 
 fn scenario(which: Implementation) {
+    let certs = tests::TempDir::new("lca").expect("dir");
+    let ca = tests::TestCa::new(certs.path(), "listeners").expect("ca");
+    let failing_https = FakeHttp::start_tls(&["500 Internal Server Error"], "", ca.server_config())
+        .expect("https site");
     let webhook = FakeHttp::start(&["200 OK"], "").expect("webhook");
     let hook = webhook.url().to_owned();
     let sections = format!(
         "[program:crasher]\ncommand=sh -c 'sleep 0.5; exit 3'\nautorestart=false\nstartsecs=0\n\n\
          [program:hog]\ncommand=python3 -c 'x = bytearray(40 << 20); import time; time.sleep(1000)'\nstartsecs=0\n\n\
          [program:web]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [program:tlsweb]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [program:broken]\ncommand=/nonexistent/program\nstartretries=0\n\n\
-         [eventlistener:crashmail]\ncommand={crashmail} -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
+         [eventlistener:crashmail]\ncommand={crashmail} --spool %(here)s/spool-crashmail -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
          [eventlistener:superlance]\ncommand=crashmail -a -m ops@example.com -o [prod] -s \"cat >> %(here)s/mail-superlance.txt\"\nevents=PROCESS_STATE_EXITED\n\n\
          [eventlistener:memmon]\ncommand={memmon} -p hog=10MB\nevents=TICK_5\n\n\
          [eventlistener:httpok]\ncommand={httpok} -p web -t 2 http://127.0.0.1:{port}/\nevents=TICK_5\n\n\
-         [eventlistener:alerts]\ncommand={webhook} -b 0.1 {hook}\nevents=PROCESS_STATE_FATAL\n",
+         [eventlistener:httpoks]\ncommand={httpok} -p tlsweb -t 2 --cacert {cafile} {https}\nevents=TICK_5\n\n\
+         [eventlistener:alerts]\ncommand={webhook} -b 0.1 --spool %(here)s/spool-webhook {hook}\nevents=PROCESS_STATE_FATAL\n",
         crashmail = rust_binary("crashmail").display(),
         memmon = rust_binary("memmon").display(),
         httpok = rust_binary("httpok").display(),
         webhook = rust_binary("fatal-webhook").display(),
         port = closed_port(),
+        cafile = ca.ca_file.display(),
+        https = failing_https.url(),
     );
     let d = Daemon::start(which, &sections).expect("daemon starts");
     let pid = |name: &str| {
@@ -53,10 +62,12 @@ fn scenario(which: Implementation) {
             .and_then(|p| p.parse::<u32>().ok())
             .unwrap_or(0)
     };
-    wait_until(Duration::from_secs(10), "hog and web RUNNING", || {
-        pid("hog") > 0 && pid("web") > 0
-    });
-    let (hog, web) = (pid("hog"), pid("web"));
+    wait_until(
+        Duration::from_secs(10),
+        "hog, web and tlsweb RUNNING",
+        || pid("hog") > 0 && pid("web") > 0 && pid("tlsweb") > 0,
+    );
+    let (hog, web, tlsweb) = (pid("hog"), pid("web"), pid("tlsweb"));
 
     // crashmail: the same mail as superlance's.
     let mail = d.dir().join("mail.txt");
@@ -86,6 +97,16 @@ fn scenario(which: Implementation) {
         let p = pid("web");
         p != 0 && p != web
     });
+    // httpok over https, verified against the test's CA: a 500 restarts tlsweb.
+    wait_until(
+        Duration::from_secs(30),
+        "httpok (https) restarting tlsweb",
+        || {
+            let p = pid("tlsweb");
+            p != 0 && p != tlsweb
+        },
+    );
+    assert!(!failing_https.requests().is_empty());
 }
 
 #[test]

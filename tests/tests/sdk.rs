@@ -76,3 +76,50 @@ fn sdk_listener_and_client_under_ours() {
         scenario(Implementation::Rust);
     }
 }
+
+/// The tokio example under a real daemon: counts from its timer task in its stderr log,
+/// and a clean exit (status 0) on SIGTERM despite tokio's uncancellable stdin read.
+fn tokio_scenario(which: Implementation) {
+    let sections = format!(
+        "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [eventlistener:rates]\ncommand={} --every 0.5\nevents=PROCESS_STATE\n\
+         stderr_logfile=%(here)s/rates.jsonl\nstartsecs=0\n",
+        rust_binary("event-rates").display()
+    );
+    let d = Daemon::start(which, &sections).expect("daemon starts");
+    let client = RpcClient::new(&d.server_url()).expect("url");
+    wait_until(Duration::from_secs(10), "sleeper RUNNING", || {
+        client
+            .get_process_info("sleeper")
+            .is_ok_and(|p| p.statename == "RUNNING")
+    });
+    assert!(client.restart_process("sleeper").expect("restart"));
+    let log = d.dir().join("rates.jsonl");
+    wait_until(Duration::from_secs(10), "counted RUNNING events", || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|v| v["counts"]["PROCESS_STATE_RUNNING"].as_u64().unwrap_or(0) >= 1)
+    });
+    assert!(client.stop_process("rates", true).expect("stop"));
+    wait_until(
+        Duration::from_secs(10),
+        "the tokio listener's clean stop",
+        || d.main_log().contains("stopped: rates (exit status 0)"),
+    );
+}
+
+#[test]
+fn tokio_listener_under_python_reference() {
+    if python_reference() {
+        tokio_scenario(Implementation::Python);
+    }
+}
+
+#[test]
+fn tokio_listener_under_ours() {
+    if python_reference() {
+        tokio_scenario(Implementation::Rust);
+    }
+}

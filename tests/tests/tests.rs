@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod alert;
 mod child_signals;
 mod console;
 mod crash_recovery;
@@ -13,9 +14,12 @@ mod env_files;
 mod events_diff;
 mod every_method;
 mod fcgi;
+mod fleet;
 mod harness;
+mod https;
 mod listeners;
 mod log_dir;
+mod mail_listeners;
 mod many;
 mod metrics;
 mod multicall;
@@ -23,8 +27,10 @@ mod orchestration;
 mod orphans;
 mod restart;
 mod sdk;
+mod smtp;
 mod socket_perms;
 mod stdin_bound;
+mod spool_kill;
 mod stopping;
 mod storm;
 mod syslog;

@@ -17,6 +17,7 @@
 //! # Ok::<(), event_proto::xmlrpc::XmlRpcError>(())
 //! ```
 
+pub mod client;
 mod decode;
 mod encode;
 mod value;

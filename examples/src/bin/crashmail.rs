@@ -3,8 +3,10 @@
 use std::process::ExitCode;
 
 use examples::crashmail::{CrashMail, USAGE};
+use examples::support::spooling;
 use examples::Cli;
-use listener_sdk::{Event, Listener, Logger};
+use listener_sdk::spool::SpoolOptions;
+use listener_sdk::{Event, Logger, SpooledOptions};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,15 +22,13 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let log = Logger::new("crashmail");
-    let result = Listener::new().run(|event: &Event| {
-        c.handle(event, &log);
-        Ok::<(), std::convert::Infallible>(())
-    });
-    match result {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            log.log(e);
-            ExitCode::FAILURE
-        }
-    }
+    let dir = spooling::dir("crashmail", c.spool.clone());
+    let worker_log = log.clone();
+    spooling::run(
+        &log,
+        dir,
+        SpoolOptions::default(),
+        SpooledOptions::default(),
+        move |event: &Event| c.deliver(event, &worker_log),
+    )
 }

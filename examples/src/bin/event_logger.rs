@@ -16,10 +16,10 @@ use listener_sdk::{Event, Listener};
 
 fn main() -> ExitCode {
     let result = Listener::new().run(|event: &Event| {
-        let line =
-            serde_json::to_string(&EventRecord::from_event(event)).map_err(|e| e.to_string())?;
+        let line = serde_json::to_string(&EventRecord::from_event(event))?;
         let mut err = std::io::stderr().lock();
-        writeln!(err, "{line}").map_err(|e| e.to_string())
+        writeln!(err, "{line}")?;
+        Ok(())
     });
     match result {
         Ok(_) => ExitCode::SUCCESS,

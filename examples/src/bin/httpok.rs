@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use examples::httpok::{HttpOk, USAGE};
+use examples::httpok::{HttpOk, TLS_USAGE, USAGE};
 use examples::Cli;
 use listener_sdk::rpc::RpcClient;
 use listener_sdk::{Event, Listener, Logger};
@@ -12,12 +12,12 @@ fn main() -> ExitCode {
     let h = match HttpOk::from_args(&args) {
         Cli::Run(h) => h,
         Cli::Usage(code) => {
-            println!("{USAGE}");
+            println!("{USAGE}{TLS_USAGE}");
             return ExitCode::from(code);
         }
     };
     let log = Logger::new("httpok");
-    if let Err(e) = listener_sdk::http::Url::parse(&h.url) {
+    if let Err(e) = listener_sdk::http::check_url(&h.url) {
         log.log(e);
         return ExitCode::from(2);
     }
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     };
     let result = Listener::new().run(|event: &Event| {
         h.handle(event, &rpc, &log);
-        Ok::<(), std::convert::Infallible>(())
+        Ok(())
     });
     match result {
         Ok(_) => ExitCode::SUCCESS,

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = Listener::new().run(|event: &Event| m.handle(event, &rpc, &log));
+    let result = Listener::new().run(|event: &Event| Ok(m.handle(event, &rpc, &log)?));
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {

@@ -20,6 +20,16 @@ pub type Given = (&'static str, Option<String>);
 /// Parses `args`; returns the options in order and the remaining arguments, or the message
 /// Python's getopt would raise.
 pub fn parse(specs: &[Spec], args: &[String]) -> Result<(Vec<Given>, Vec<String>), String> {
+    parse_with_extensions(specs, &[], args)
+}
+
+/// [`parse`] with `extensions` (our options beyond superlance's) accepted too, but only when
+/// spelled in full: an abbreviation superlance accepts keeps meaning what it means there.
+pub fn parse_with_extensions(
+    specs: &[Spec],
+    extensions: &[Spec],
+    args: &[String],
+) -> Result<(Vec<Given>, Vec<String>), String> {
     let mut given = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -33,7 +43,7 @@ pub fn parse(specs: &[Spec], args: &[String]) -> Result<(Vec<Given>, Vec<String>
                 Some((n, v)) => (n, Some(v.to_owned())),
                 None => (long, None),
             };
-            let spec = match specs.iter().find(|s| s.long == name) {
+            let spec = match specs.iter().chain(extensions).find(|s| s.long == name) {
                 Some(s) => s,
                 None => {
                     let matches: Vec<&Spec> =
@@ -163,5 +173,19 @@ mod tests {
         assert!(parse(SPECS, &args(&["-p"])).is_err());
         assert!(parse(SPECS, &args(&["--any=1"])).is_err());
         assert!(parse(SPECS, &args(&["--nope"])).is_err());
+    }
+
+    #[test]
+    fn extensions_only_in_full() {
+        let ext = [Spec {
+            short: None,
+            long: "princess",
+            takes_value: false,
+        }];
+        let (g, _) = parse_with_extensions(SPECS, &ext, &args(&["--pr", "x", "--princess"]))
+            .expect("parses");
+        let names: Vec<_> = g.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["program", "princess"]);
+        assert!(parse_with_extensions(SPECS, &ext, &args(&["--princ"])).is_err());
     }
 }

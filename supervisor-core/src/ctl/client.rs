@@ -1,40 +1,14 @@
 //! The XML-RPC client `supervisorctl` talks through: hyper's HTTP/1.1 client over a unix
-//! socket or TCP, basic auth, one connection per call (as 4.3's client does).
+//! socket or TCP, basic auth, one connection per call (as 4.3's client does). URL parsing,
+//! the auth header and what an answer means are event-proto's, shared with listener-sdk.
 
-use std::path::PathBuf;
-
-use base64::Engine as _;
 use bytes::Bytes;
-use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
+use event_proto::xmlrpc::client::{basic_auth, call_outcome, CallFailure, ServerUrl};
+use event_proto::xmlrpc::{MethodCall, Value};
 use http_body_util::{BodyExt, Full};
 use hyper::header;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-
-/// Where the daemon listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Server {
-    /// `unix:///path`.
-    Unix(PathBuf),
-    /// `http://host:port`.
-    Tcp(String),
-}
-
-impl Server {
-    /// Parses `unix://` and `http://` URLs (port 80 by default).
-    pub fn parse(url: &str) -> Option<Server> {
-        if let Some(path) = url.strip_prefix("unix://") {
-            return Some(Server::Unix(PathBuf::from(path)));
-        }
-        let rest = url.strip_prefix("http://")?;
-        let host = rest.split('/').next().filter(|h| !h.is_empty())?;
-        Some(Server::Tcp(if host.contains(':') {
-            host.to_owned()
-        } else {
-            format!("{host}:80")
-        }))
-    }
-}
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -72,21 +46,19 @@ where
 pub struct Client {
     /// The URL as given (for messages).
     pub url: String,
-    server: Option<Server>,
+    server: Option<ServerUrl>,
     authorization: Option<String>,
 }
 
 impl Client {
     /// A client for `url` with optional credentials.
     pub fn new(url: &str, username: Option<&str>, password: Option<&str>) -> Client {
-        let authorization = username.filter(|u| !u.is_empty()).map(|u| {
-            let token = base64::engine::general_purpose::STANDARD
-                .encode(format!("{u}:{}", password.unwrap_or("")));
-            format!("Basic {token}")
-        });
+        let authorization = username
+            .filter(|u| !u.is_empty())
+            .map(|u| basic_auth(u, password.unwrap_or("")));
         Client {
             url: url.to_owned(),
-            server: Server::parse(url),
+            server: ServerUrl::parse(url).ok(),
             authorization,
         }
     }
@@ -102,7 +74,7 @@ impl Client {
     pub fn with_url(&self, url: &str) -> Client {
         Client {
             url: url.to_owned(),
-            server: Server::parse(url),
+            server: ServerUrl::parse(url).ok(),
             authorization: self.authorization.clone(),
         }
     }
@@ -117,19 +89,21 @@ impl Client {
             _ => CallError::Other(e.to_string()),
         };
         match &self.server {
-            Some(Server::Unix(path)) => {
+            Some(ServerUrl::Unix(path)) => {
                 let stream = tokio::net::UnixStream::connect(path)
                     .await
                     .map_err(io_error)?;
                 send_on(stream, req).await
             }
-            Some(Server::Tcp(addr)) => {
-                let stream = tokio::net::TcpStream::connect(addr)
+            Some(ServerUrl::Http { host_port }) => {
+                let stream = tokio::net::TcpStream::connect(host_port)
                     .await
                     .map_err(io_error)?;
                 send_on(stream, req).await
             }
-            None => Err(CallError::Other(format!("bad server URL {}", self.url))),
+            Some(ServerUrl::Https { .. }) | None => {
+                Err(CallError::Other(format!("bad server URL {}", self.url)))
+            }
         }
     }
 
@@ -162,23 +136,19 @@ impl Client {
         let resp = self
             .send(self.request("POST", "/RPC2", Bytes::from(body))?)
             .await?;
-        if resp.status() == hyper::StatusCode::UNAUTHORIZED {
-            return Err(CallError::Unauthorized);
-        }
-        if !resp.status().is_success() {
-            return Err(CallError::Other(format!("HTTP {}", resp.status())));
-        }
+        let status = resp.status();
         let bytes = resp
             .into_body()
             .collect()
             .await
             .map_err(|e| CallError::Other(e.to_string()))?
             .to_bytes();
-        match MethodResponse::decode(&bytes) {
-            Ok(MethodResponse::Value(v)) => Ok(v),
-            Ok(MethodResponse::Fault { code, string }) => Err(CallError::Fault(code, string)),
-            Err(e) => Err(CallError::Other(e.to_string())),
-        }
+        call_outcome(status.as_u16(), &bytes).map_err(|f| match f {
+            CallFailure::Unauthorized => CallError::Unauthorized,
+            CallFailure::Http(_) => CallError::Other(format!("HTTP {status}")),
+            CallFailure::Fault { code, string } => CallError::Fault(code, string),
+            CallFailure::BadResponse(m) => CallError::Other(m),
+        })
     }
 
     /// Follows `path` (`/logtail/...`, `/mainlogtail`), handing each chunk to `out` until the

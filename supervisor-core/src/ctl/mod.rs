@@ -5,8 +5,10 @@ mod client;
 mod commands;
 mod shell;
 
-pub use client::{CallError, Client, Server};
+pub use client::{CallError, Client};
 pub use commands::{Ctl, COMMANDS};
+/// Where the daemon listens (event-proto's, shared with listener-sdk).
+pub use event_proto::xmlrpc::client::ServerUrl as Server;
 
 use std::path::PathBuf;
 

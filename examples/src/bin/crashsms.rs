@@ -1,0 +1,5 @@
+//! `crashsms`: see [`examples::mailbatch`].
+
+fn main() -> std::process::ExitCode {
+    examples::mailbatch::main(examples::mailbatch::Kind::CrashSms)
+}
