@@ -42,6 +42,7 @@
 //!     buffer_size: 10,
 //!     len_unit: LenUnit::Chars,
 //!     server: "supervisor".into(),
+//!     exit_details: false,
 //! };
 //! let mut pools = vec![Pool::new(settings, vec!["mailer".into()])];
 //! let mut out = Vec::new();

@@ -134,6 +134,7 @@ async fn programs_logs_events_and_a_childutils_listener_then_shutdown() {
             buffer_size: 50,
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
+            exit_details: false,
         }],
         ..DaemonModel::default()
     };

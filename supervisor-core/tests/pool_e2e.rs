@@ -129,6 +129,7 @@ fn model_for(
             buffer_size,
             len_unit: LenUnit::Chars,
             server: "supervisor".into(),
+            exit_details: false,
         }],
         ..DaemonModel::default()
     }

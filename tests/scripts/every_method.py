@@ -32,11 +32,13 @@ class UnixTransport(xmlrpc.client.Transport):
 sock, tmp = sys.argv[1], sys.argv[2]
 s = xmlrpc.client.ServerProxy('http://localhost', transport=UnixTransport(sock))
 TIMEKEYS = {'start', 'stop', 'now'}
+# Members our daemon adds beyond 4.3 (COMPATIBILITY.md): process info's 'ready'.
+EXTENSIONS = {'ready'}
 
 
 def norm(v, key=None):
     if isinstance(v, dict):
-        return {k: norm(x, k) for k, x in sorted(v.items())}
+        return {k: norm(x, k) for k, x in sorted(v.items()) if k not in EXTENSIONS}
     if isinstance(v, list):
         items = [norm(x) for x in v]
         # Status structs come in completion order, which varies from run to run.

@@ -156,6 +156,16 @@ impl Daemon {
         ))
     }
 
+    /// Waits up to `timeout` for the daemon to exit on its own; its exit status, if it did.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let mut status = None;
+        try_wait_until(timeout, || {
+            status = self.child.try_wait().ok().flatten();
+            status.is_some()
+        });
+        status
+    }
+
     /// Stops the daemon with SIGTERM, waits up to 30 s for it to exit and returns its main
     /// log (which dropping the daemon would delete with its temp dir).
     pub fn stop_and_read_log(mut self) -> String {

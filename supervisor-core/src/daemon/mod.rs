@@ -7,6 +7,7 @@ pub mod fcgi;
 pub mod heap_trim;
 pub mod lifecycle;
 pub mod pipes;
+pub mod ready_probe;
 pub mod reaper;
 pub mod servers;
 pub mod signals;

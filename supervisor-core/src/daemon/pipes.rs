@@ -1,10 +1,13 @@
 //! The pipe edges between children and the supervisor task: one reader task per child output
 //! pipe (chunks of up to 128 KiB, as 4.3 reads them, [LOG-CHILD-raw]) and one writer task per
-//! child stdin (listener envelopes, `sendProcessStdin`).
+//! child stdin (listener envelopes, `sendProcessStdin`, at most [`STDIN_QUEUE_LIMIT`] bytes
+//! waiting from the latter).
 
 use std::io::PipeReader;
 use std::os::fd::OwnedFd;
 use std::process::ChildStdin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -107,25 +110,79 @@ pub struct WriteFailed<Id> {
     pub unsent: Bytes,
 }
 
-/// Starts a task writing each `Bytes` sent to the returned channel to `stdin`, in order.
-/// On a write error the failed buffer is reported on `failed` and the task ends.
+/// How many bytes written with [`StdinQueue::offer`] (`sendProcessStdin`) may wait for a
+/// child to read them. 4.3 buffers without limit; a child that never reads its stdin would
+/// make the daemon hold whatever clients send it.
+pub const STDIN_QUEUE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The sending side of a child's stdin writer task, counting the bytes not yet written.
+#[derive(Debug, Clone)]
+pub struct StdinQueue {
+    tx: mpsc::UnboundedSender<Bytes>,
+    pending: Arc<AtomicUsize>,
+}
+
+/// Why [`StdinQueue::offer`] refused bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdinRefused {
+    /// The writer task has ended: the child closed its stdin or exited.
+    Closed,
+    /// [`STDIN_QUEUE_LIMIT`] bytes are already waiting; this many.
+    Full(usize),
+}
+
+impl StdinQueue {
+    /// Queues `bytes` whatever is waiting: for a listener's envelope, of which the pool sends
+    /// one at a time (a listener only gets the next once it has answered this one), so this
+    /// path holds at most one event per listener.
+    pub fn send(&self, bytes: Bytes) -> Result<(), StdinRefused> {
+        let n = bytes.len();
+        self.pending.fetch_add(n, Ordering::AcqRel);
+        self.tx.send(bytes).map_err(|_| {
+            self.pending.fetch_sub(n, Ordering::AcqRel);
+            StdinRefused::Closed
+        })
+    }
+
+    /// Queues `bytes` unless [`STDIN_QUEUE_LIMIT`] bytes are already waiting. Nothing waiting
+    /// means any size is taken, so one large write is never refused.
+    pub fn offer(&self, bytes: Bytes) -> Result<(), StdinRefused> {
+        let waiting = self.pending.load(Ordering::Acquire);
+        if waiting > 0 && waiting + bytes.len() > STDIN_QUEUE_LIMIT {
+            return Err(StdinRefused::Full(waiting));
+        }
+        self.send(bytes)
+    }
+
+    /// Bytes queued and not yet written to the pipe.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
+    }
+}
+
+/// Starts a task writing each `Bytes` queued on the returned [`StdinQueue`] to `stdin`, in
+/// order. On a write error the failed buffer is reported on `failed` and the task ends.
 pub fn spawn_writer<Id>(
     stdin: ChildStdin,
     id: Id,
     failed: mpsc::UnboundedSender<WriteFailed<Id>>,
-) -> std::io::Result<mpsc::UnboundedSender<Bytes>>
+) -> std::io::Result<StdinQueue>
 where
     Id: Clone + Send + 'static,
 {
     let mut tx = pipe::Sender::from_owned_fd(OwnedFd::from(stdin))?;
     let (send, mut recv) = mpsc::unbounded_channel::<Bytes>();
+    let pending = Arc::new(AtomicUsize::new(0));
+    let written = Arc::clone(&pending);
     tokio::spawn(async move {
         while let Some(bytes) = recv.recv().await {
-            if tx.write_all(&bytes).await.is_err() {
+            let result = tx.write_all(&bytes).await;
+            written.fetch_sub(bytes.len(), Ordering::AcqRel);
+            if result.is_err() {
                 let _ = failed.send(WriteFailed { id, unsent: bytes });
                 return;
             }
         }
     });
-    Ok(send)
+    Ok(StdinQueue { tx: send, pending })
 }

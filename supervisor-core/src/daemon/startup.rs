@@ -97,6 +97,7 @@ pub fn run_daemon(model: DaemonModel, options: DaemonOptions, first: bool) -> Ru
     match outcome {
         Ok(Ended::Restart) => RunOutcome::Restart,
         Ok(Ended::Shutdown) => RunOutcome::Exit(0),
+        Ok(Ended::Failed(status)) => RunOutcome::Exit(status),
         Err(code) => RunOutcome::Exit(code),
     }
 }

@@ -33,13 +33,28 @@ impl EventBus {
         pools: impl IntoIterator<Item = &'a mut Pool>,
         out: &mut Vec<(usize, PoolAction)>,
     ) -> Option<SharedEvent> {
+        self.emit_detailed(event_type, payload, None, pools, out)
+    }
+
+    /// [`EventBus::emit`], where the pools that asked for `exit_details` get the payload
+    /// with `details` (` exitcode:N` or ` signal:NAME`) appended. Both are one event, with
+    /// one serial.
+    pub fn emit_detailed<'a>(
+        &mut self,
+        event_type: EventType,
+        payload: &Payload,
+        details: Option<&str>,
+        pools: impl IntoIterator<Item = &'a mut Pool>,
+        out: &mut Vec<(usize, PoolAction)>,
+    ) -> Option<SharedEvent> {
         let mut shared: Option<SharedEvent> = None;
+        let mut detailed: Option<SharedEvent> = None;
         let mut actions = Vec::new();
         for (p, pool) in pools.into_iter().enumerate() {
             if !pool.events().matches(event_type) {
                 continue;
             }
-            let event = shared
+            let plain = shared
                 .get_or_insert_with(|| {
                     let serial = self.serial;
                     self.serial = next_serial(self.serial);
@@ -50,6 +65,20 @@ impl EventBus {
                     })
                 })
                 .clone();
+            let event = match details {
+                Some(extra) if pool.settings().exit_details => detailed
+                    .get_or_insert_with(|| {
+                        let mut bytes = plain.payload.to_vec();
+                        bytes.extend_from_slice(extra.as_bytes());
+                        Arc::new(EmittedEvent {
+                            event_type,
+                            payload: bytes.into(),
+                            serial: plain.serial,
+                        })
+                    })
+                    .clone(),
+                _ => plain,
+            };
             pool.accept(event, &mut actions);
             pool.dispatch(&mut actions);
             out.extend(actions.drain(..).map(|a| (p, a)));

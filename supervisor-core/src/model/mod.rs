@@ -4,12 +4,14 @@
 
 mod daemon;
 mod daemon_options;
+mod orchestration;
 mod overrides;
 mod program;
 mod run_as;
 
 pub use daemon::{ConfigSource, DaemonModel, ServerModel};
 pub use daemon_options::DaemonOptions;
+pub use orchestration::{Orchestration, ReadyCheck};
 pub use overrides::Overrides;
 pub use program::{ChannelModel, FcgiSocket, ProgramBuilder, ProgramModel};
 pub use run_as::RunAs;

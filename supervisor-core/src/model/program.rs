@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::RunAs;
+use super::{Orchestration, RunAs};
 use crate::process::ProcessParams;
 
 /// One output channel's settings.
@@ -97,6 +97,8 @@ pub struct ProgramModel {
     /// `stoptree=` (an extension; default from `[supervisord] stoptree`): a stop signals,
     /// then kills, every process the program started, and none outlives its exit.
     pub stoptree: bool,
+    /// Beyond 4.3: `depends_on`, `ready_check`, `essential`.
+    pub orchestration: Orchestration,
 }
 
 impl ProgramModel {
@@ -139,6 +141,7 @@ impl ProgramModel {
                 server_url: None,
                 fcgi_socket: None,
                 stoptree: false,
+                orchestration: Orchestration::default(),
             },
         }
     }
@@ -217,6 +220,12 @@ impl ProgramBuilder {
     /// [`DaemonModel::pools`](super::DaemonModel::pools).
     pub fn pool(mut self, index: usize) -> ProgramBuilder {
         self.model.pool = Some(index);
+        self
+    }
+
+    /// The orchestration keys (`depends_on`, `ready_check`, `essential`).
+    pub fn orchestration(mut self, orchestration: Orchestration) -> ProgramBuilder {
+        self.model.orchestration = orchestration;
         self
     }
 

@@ -62,6 +62,9 @@ pub struct PoolSettings {
     pub len_unit: LenUnit,
     /// The daemon's `identifier`, sent as `server:` in headers.
     pub server: String,
+    /// Beyond 4.3 (`exit_details=true`): PROCESS_STATE_EXITED, BACKOFF and FATAL payloads
+    /// sent to this pool end with `exitcode:N` or `signal:NAME`.
+    pub exit_details: bool,
 }
 
 /// One listener process of a pool.

@@ -14,6 +14,7 @@ fn settings(name: &str, events: &str, buffer_size: usize) -> PoolSettings {
         buffer_size,
         len_unit: LenUnit::Chars,
         server: "supervisor".to_owned(),
+        exit_details: false,
     }
 }
 

@@ -18,6 +18,10 @@
 //! Pure and deterministic: time comes in as [`Now`], and effects go out as [`Action`]s (spawn,
 //! signal, state-change event, log line). The caller wakes it at [`Process::next_deadline`].
 //! Unlike 4.3's 1 s main loop it reacts at once: the same states and lines, sooner.
+//!
+//! Beyond 4.3, and only when configured: with a ready check a process stays STARTING until
+//! the check passes (and is a failed start if it does not in time); BACKOFF waits follow
+//! [`RestartPacing`](super::RestartPacing); and FATAL may be retried after a while.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -25,7 +29,6 @@ use event_proto::ProcessState;
 
 use super::exit_status::ExitStatus;
 use super::params::{AutoRestart, ProcessParams};
-use crate::local_time::LocalTime;
 use crate::log_level::{LogLevel, LogLine};
 use crate::signal::Signal;
 
@@ -75,6 +78,9 @@ pub struct StateChange {
     pub pid: u32,
     /// EXITED: whether the exit was expected.
     pub expected: bool,
+    /// EXITED, BACKOFF and FATAL after an exit: that exit's raw wait status (for listeners
+    /// that asked for `exit_details`).
+    pub exit: Option<i32>,
 }
 
 /// Something the daemon must do for a process.
@@ -132,6 +138,14 @@ pub struct Process {
     spawnerr: String,
     /// Autorestart applies only while supervisord is RUNNING ([PROC-AUTORESTART]).
     supervisor_running: bool,
+    /// FATAL with `fatal_retry_after`: when to try again.
+    fatal_retry_at: Option<Instant>,
+    /// With a ready check: it passed for the current spawn.
+    ready: bool,
+    /// With a ready check: the timeout passed and the process was killed.
+    ready_failed: bool,
+    /// The raw wait status of the current attempt's exit, if it exited.
+    last_exit: Option<i32>,
 }
 
 impl Process {
@@ -149,6 +163,10 @@ impl Process {
             exitstatus: 0,
             spawnerr: String::new(),
             supervisor_running: true,
+            fatal_retry_at: None,
+            ready: false,
+            ready_failed: false,
+            last_exit: None,
         }
     }
 
@@ -182,6 +200,16 @@ impl Process {
         self.laststart.map_or(0, Now::wall_secs)
     }
 
+    /// Whether it was ever started.
+    pub(super) fn was_started(&self) -> bool {
+        self.laststart.is_some()
+    }
+
+    /// Wall time of the last stop, if any.
+    pub(super) fn last_stop(&self) -> Option<SystemTime> {
+        self.laststop
+    }
+
     /// Wall time of the last stop, Unix seconds (0: never stopped).
     pub fn stop_time(&self) -> u64 {
         self.laststop
@@ -198,13 +226,47 @@ impl Process {
     /// When [`Process::tick`] next has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
         match self.state {
-            ProcessState::Starting if self.pid != 0 => self
-                .laststart
-                .map(|s| s.mono + Duration::from_secs(self.params.startsecs)),
+            ProcessState::Starting if self.pid != 0 => {
+                let secs = match self.params.ready_timeout {
+                    Some(t) if !self.ready && !self.ready_failed => t,
+                    Some(_) if self.ready_failed => return None,
+                    _ => self.params.startsecs,
+                };
+                self.laststart.map(|s| s.mono + Duration::from_secs(secs))
+            }
             ProcessState::Backoff => self.retry_at,
             ProcessState::Stopping => self.kill_at,
+            ProcessState::Fatal => self.fatal_retry_at,
             _ => None,
         }
+    }
+
+    /// Whether it is ready: RUNNING (with a ready check, RUNNING is only entered once the
+    /// check has passed).
+    pub fn is_ready(&self) -> bool {
+        self.state == ProcessState::Running
+    }
+
+    /// Whether it is STARTING and waits for its ready check.
+    pub fn awaits_ready_check(&self) -> bool {
+        self.state == ProcessState::Starting
+            && self.pid != 0
+            && self.params.ready_timeout.is_some()
+            && !self.ready
+            && !self.ready_failed
+    }
+
+    /// The ready check of the current spawn passed: RUNNING as soon as `startsecs` allows.
+    pub fn ready_check_passed(&mut self, now: Now, out: &mut Vec<Action>) {
+        if self.awaits_ready_check() {
+            self.ready = true;
+            self.tick(now, out);
+        }
+    }
+
+    /// Whether a FATAL process will be tried again (`fatal_retry_after`).
+    pub fn retry_scheduled(&self) -> bool {
+        self.fatal_retry_at.is_some()
     }
 
     fn change(&mut self, to: ProcessState, out: &mut Vec<Action>) {
@@ -217,9 +279,14 @@ impl Process {
             return;
         }
         self.state = to;
+        let exit = match to {
+            ProcessState::Exited | ProcessState::Backoff | ProcessState::Fatal => self.last_exit,
+            _ => None,
+        };
         out.push(Action::Event(StateChange {
             from,
             to,
+            exit,
             tries: self.backoff,
             pid: self.pid,
             expected,
@@ -250,6 +317,10 @@ impl Process {
     fn begin_spawn(&mut self, now: Now, out: &mut Vec<Action>) {
         self.laststart = Some(now);
         self.retry_at = None;
+        self.fatal_retry_at = None;
+        self.ready = false;
+        self.ready_failed = false;
+        self.last_exit = None;
         self.change(ProcessState::Starting, out);
         out.push(Action::Spawn);
     }
@@ -292,15 +363,16 @@ impl Process {
 
     fn enter_backoff(&mut self, now: Now, out: &mut Vec<Action>) {
         self.backoff += 1;
-        self.retry_at = Some(now.mono + Duration::from_secs(u64::from(self.backoff)));
+        self.retry_at = Some(now.mono + self.params.pacing.delay(self.backoff));
         self.change(ProcessState::Backoff, out);
         if self.backoff > self.params.startretries {
-            self.give_up(out);
+            self.give_up(now, out);
         }
     }
 
     /// BACKOFF → FATAL ([PROC-TR-BACKOFF-FATAL]): retries exhausted, or a shutdown began.
-    pub fn give_up(&mut self, out: &mut Vec<Action>) {
+    /// With `fatal_retry_after`, a retry is scheduled (not during a shutdown).
+    pub fn give_up(&mut self, now: Now, out: &mut Vec<Action>) {
         if self.state != ProcessState::Backoff {
             return;
         }
@@ -315,6 +387,23 @@ impl Process {
         self.retry_at = None;
         self.change(ProcessState::Fatal, out);
         self.backoff = 0;
+        if let Some(after) = self
+            .params
+            .pacing
+            .fatal_retry()
+            .filter(|_| self.supervisor_running)
+        {
+            self.fatal_retry_at = Some(now.mono + after);
+            self.log(
+                out,
+                LogLevel::Info,
+                format!(
+                    "{} will be tried again in {} seconds (fatal_retry_after)",
+                    self.params.name,
+                    after.as_secs()
+                ),
+            );
+        }
     }
 
     /// Deadlines: RUNNING after startsecs, BACKOFF retries, SIGKILL after stopwaitsecs.
@@ -322,6 +411,24 @@ impl Process {
         match self.state {
             ProcessState::Starting if self.pid != 0 => {
                 let up = self.laststart.map_or(Duration::ZERO, |s| now.mono - s.mono);
+                if let Some(timeout) = self.params.ready_timeout {
+                    if !self.ready {
+                        if !self.ready_failed && up >= Duration::from_secs(timeout) {
+                            self.ready_failed = true;
+                            self.log(
+                                out,
+                                LogLevel::Warn,
+                                format!(
+                                    "{} was not ready {timeout} seconds after it started (ready_check): treated as a failed start",
+                                    self.params.name
+                                ),
+                            );
+                            let group = self.params.killasgroup || self.params.stopasgroup;
+                            self.kill(Signal::KILL, group, out);
+                        }
+                        return;
+                    }
+                }
                 if up >= Duration::from_secs(self.params.startsecs) {
                     self.backoff = 0;
                     self.change(ProcessState::Running, out);
@@ -337,10 +444,25 @@ impl Process {
             }
             ProcessState::Backoff => {
                 if self.backoff > self.params.startretries {
-                    self.give_up(out);
+                    self.give_up(now, out);
                 } else if self.retry_at.is_some_and(|t| now.mono >= t) {
                     self.begin_spawn(now, out);
                 }
+            }
+            ProcessState::Fatal
+                if self.supervisor_running
+                    && self.fatal_retry_at.is_some_and(|t| now.mono >= t) =>
+            {
+                self.log(
+                    out,
+                    LogLevel::Info,
+                    format!(
+                        "retrying {} after FATAL (fatal_retry_after), with its retries counted afresh",
+                        self.params.name
+                    ),
+                );
+                self.backoff = 0;
+                self.begin_spawn(now, out);
             }
             ProcessState::Stopping if self.kill_at.is_some_and(|t| now.mono >= t) => {
                 self.log(
@@ -379,6 +501,11 @@ impl Process {
         });
     }
 
+    /// With a ready check, STARTING and not ready (whether or not the timeout passed).
+    fn awaits_ready(&self) -> bool {
+        self.params.ready_timeout.is_some() && !self.ready
+    }
+
     /// A stop request ([PROC-TR-RUNNING-STOPPING], [PROC-TR-BACKOFF-STOPPED], [PROC-STOP-*]).
     pub fn stop(&mut self, now: Now, out: &mut Vec<Action>) -> Result<(), NotRunning> {
         match self.state {
@@ -386,6 +513,13 @@ impl Process {
                 self.kill(self.params.stopsignal, self.params.stopasgroup, out);
                 self.kill_at = Some(now.mono + Duration::from_secs(self.params.stopwaitsecs));
                 self.change(ProcessState::Stopping, out);
+                Ok(())
+            }
+            ProcessState::Fatal if self.fatal_retry_at.is_some() => {
+                // A stop cancels the scheduled retry.
+                self.fatal_retry_at = None;
+                self.laststop = Some(now.wall);
+                self.change(ProcessState::Stopped, out);
                 Ok(())
             }
             ProcessState::Backoff => {
@@ -450,6 +584,7 @@ impl Process {
             return;
         }
         let exit = ExitStatus::decode(status);
+        self.last_exit = Some(status);
         let expected = exit.is_expected(&self.params.exitcodes);
         let name = self.params.name.clone();
         let up = self.laststart.map_or(Duration::MAX, |s| now.mono - s.mono);
@@ -468,13 +603,19 @@ impl Process {
                 self.change(ProcessState::Stopped, out);
                 self.pid = 0;
             }
-            ProcessState::Starting if too_quick => {
+            ProcessState::Starting if too_quick || self.awaits_ready() => {
                 self.log(
                     out,
                     LogLevel::Warn,
                     format!("exited: {name} ({}; not expected)", exit.text),
                 );
-                self.spawnerr = "Exited too quickly (process log may have details)".to_owned();
+                self.spawnerr = if too_quick {
+                    "Exited too quickly (process log may have details)".to_owned()
+                } else if self.ready_failed {
+                    "Not ready before ready_timeout (ready_check)".to_owned()
+                } else {
+                    "Exited before its ready check passed".to_owned()
+                };
                 self.pid = 0;
                 self.enter_backoff(now, out);
             }
@@ -513,65 +654,4 @@ impl Process {
             _ => self.pid = 0,
         }
     }
-
-    /// 4.3's `description` for process info ([RPC-description]).
-    pub fn description(&self, now: SystemTime) -> String {
-        match self.state {
-            ProcessState::Running => {
-                let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                let up = now.saturating_sub(self.start_time());
-                format!("pid {}, uptime {}", self.pid, Uptime(up))
-            }
-            ProcessState::Fatal | ProcessState::Backoff => {
-                if self.spawnerr.is_empty() {
-                    format!("unknown error (try \"tail {}\")", self.params.name)
-                } else {
-                    self.spawnerr.clone()
-                }
-            }
-            ProcessState::Stopped | ProcessState::Exited => match (self.laststart, self.laststop) {
-                (Some(_), Some(stop)) => stop_time_text(stop),
-                (Some(_), None) => stop_time_text(UNIX_EPOCH),
-                (None, _) => "Not started".to_owned(),
-            },
-            _ => String::new(),
-        }
-    }
-}
-
-/// Python's `str(timedelta)` for whole seconds: `0:01:08`, `1 day, 1:01:01`, `2 days, ...`.
-pub fn uptime(secs: u64) -> String {
-    Uptime(secs).to_string()
-}
-
-/// [`uptime`] as a `Display`, so a description is formatted in one allocation.
-struct Uptime(u64);
-
-impl std::fmt::Display for Uptime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (days, rem) = (self.0 / 86_400, self.0 % 86_400);
-        match days {
-            0 => {}
-            1 => f.write_str("1 day, ")?,
-            n => write!(f, "{n} days, ")?,
-        }
-        write!(f, "{}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
-    }
-}
-
-/// `%b %d %I:%M %p` in local time (`Nov 23 09:18 PM`).
-fn stop_time_text(at: SystemTime) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let t = LocalTime::from_system(at);
-    let month = MONTHS
-        .get(t.month.saturating_sub(1) as usize)
-        .unwrap_or(&"Jan");
-    let hour12 = match t.hour % 12 {
-        0 => 12,
-        h => h,
-    };
-    let ampm = if t.hour < 12 { "AM" } else { "PM" };
-    format!("{month} {:02} {hour12:02}:{:02} {ampm}", t.day, t.minute)
 }

@@ -2,6 +2,8 @@
 
 use crate::signal::Signal;
 
+use super::pacing::RestartPacing;
+
 /// `autorestart=` ([PROC-AUTORESTART]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AutoRestart {
@@ -38,6 +40,12 @@ pub struct ProcessParams {
     pub stopasgroup: bool,
     /// `killasgroup=`: SIGKILL goes to the process group (implied by `stopasgroup`).
     pub killasgroup: bool,
+    /// `backoff=`, `backoff_max=`, `fatal_retry_after=` (beyond 4.3; the default is 4.3's).
+    pub pacing: RestartPacing,
+    /// `ready_timeout=` when a `ready_check=` is set: the process stays STARTING until the
+    /// check passes, and is a failed start if it has not passed this many seconds after the
+    /// spawn. `None`: RUNNING after `startsecs`, as 4.3.
+    pub ready_timeout: Option<u64>,
 }
 
 impl ProcessParams {
@@ -55,6 +63,8 @@ impl ProcessParams {
             stopwaitsecs: 10,
             stopasgroup: false,
             killasgroup: false,
+            pacing: RestartPacing::default(),
+            ready_timeout: None,
         }
     }
 }

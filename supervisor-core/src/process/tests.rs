@@ -105,6 +105,7 @@ fn start_spawn_running_proc_tr_stopped_starting_and_starting_running() {
     assert!(actions.contains(&Action::Event(StateChange {
         from: S::Starting,
         to: S::Running,
+        exit: None,
         tries: 0,
         pid: 8745,
         expected: false
@@ -236,7 +237,8 @@ fn exits_from_running_and_autorestart_proc_autorestart() {
             to: S::Exited,
             tries: 0,
             pid: 8737,
-            expected
+            expected,
+            exit: Some(status),
         })));
         assert_eq!(
             actions.contains(&Action::Spawn),
@@ -326,6 +328,7 @@ fn stop_then_sigkill_escalation_proc_stop_kill() {
     assert!(actions.contains(&Action::Event(StateChange {
         from: S::Stopping,
         to: S::Stopped,
+        exit: None,
         tries: 0,
         pid: 12374,
         expected: false
@@ -382,6 +385,7 @@ fn stop_in_backoff_goes_straight_to_stopped_proc_tr_backoff_stopped() {
     assert!(actions.contains(&Action::Event(StateChange {
         from: S::Backoff,
         to: S::Stopped,
+        exit: None,
         tries: 0,
         pid: 0,
         expected: false
@@ -502,4 +506,85 @@ fn a_stop_while_the_spawn_is_in_flight_then_a_failed_spawn_is_stopped_not_backof
     );
     assert_eq!(r.p.spawnerr(), "can't find command 'gone'");
     assert_eq!(r.p.next_deadline(), None, "no retry is scheduled");
+}
+
+#[test]
+fn exponential_backoff_waits_double_then_fatal_is_retried_after_fatal_retry_after() {
+    let mut p = params("flappy");
+    p.startretries = 3;
+    p.pacing = crate::process::RestartPacing {
+        curve: crate::process::BackoffCurve::Exponential,
+        max_secs: 0,
+        fatal_retry_after_secs: 30,
+    };
+    let mut r = Rig::new(p);
+    r.start(0.0);
+    let mut t = 0.0;
+    let mut waits = Vec::new();
+    for _ in 0..3 {
+        r.spawned(100, t);
+        r.exited(256, t + 0.1);
+        assert_eq!(r.p.state(), S::Backoff);
+        let due = r.p.next_deadline().expect("a retry is scheduled");
+        waits.push((due - r.at(t + 0.1).mono).as_secs_f64().round() as u64);
+        t = (due - r.t0.mono).as_secs_f64();
+        r.tick(t);
+        assert_eq!(r.p.state(), S::Starting);
+    }
+    assert_eq!(waits, [1, 2, 4]);
+    r.spawned(100, t);
+    r.exited(256, t + 0.1);
+    assert_eq!(r.p.state(), S::Fatal);
+    let logs_now = logs(&r.take());
+    assert!(
+        logs_now
+            .iter()
+            .any(|l| l.contains("will be tried again in 30 seconds")),
+        "{logs_now:?}"
+    );
+    r.tick(t + 29.0);
+    assert_eq!(r.p.state(), S::Fatal);
+    r.tick(t + 30.2);
+    assert_eq!(r.p.state(), S::Starting, "retried after FATAL");
+    assert!(logs(&r.take())
+        .iter()
+        .any(|l| l.contains("retrying flappy after FATAL")));
+}
+
+#[test]
+fn a_ready_check_holds_starting_until_it_passes_or_times_out_into_backoff() {
+    let mut p = params("db");
+    p.startsecs = 1;
+    p.ready_timeout = Some(10);
+    let mut r = Rig::new(p);
+    r.start(0.0);
+    r.spawned(7, 0.0);
+    r.tick(5.0);
+    assert_eq!(r.p.state(), S::Starting, "startsecs passed, but not ready");
+    assert!(r.p.awaits_ready_check());
+    r.p.ready_check_passed(r.at(5.5), &mut r.out);
+    assert_eq!(r.p.state(), S::Running);
+    assert!(r.p.is_ready());
+
+    // A second spawn that never gets ready: SIGKILL at the timeout, then BACKOFF.
+    r.exited(256, 20.0);
+    assert_eq!(r.p.state(), S::Starting, "autorestarted");
+    r.take();
+    r.spawned(8, 20.0);
+    r.tick(29.9);
+    assert!(!r.take().iter().any(|a| matches!(a, Action::Kill { .. })));
+    r.tick(30.0);
+    let actions = r.take();
+    assert!(actions.contains(&Action::Kill {
+        pid: 8,
+        group: false,
+        signal: crate::signal::Signal::KILL
+    }));
+    assert!(logs(&actions)[0].contains("was not ready 10 seconds after it started"));
+    r.exited(9, 31.1);
+    assert_eq!(r.p.state(), S::Backoff);
+    assert_eq!(
+        r.p.spawnerr(),
+        "Not ready before ready_timeout (ready_check)"
+    );
 }

@@ -73,12 +73,14 @@ pub(super) fn pool(
             );
         }
     }
+    let exit_details = ctx.get(s, "exit_details", false, early, values::boolean);
     pools.push(PoolSettings {
         name: pname.to_owned(),
         events: mask,
         buffer_size: buffer_size.max(1) as usize,
         len_unit: event_proto::LenUnit::Chars,
         server: identifier.to_owned(),
+        exit_details,
     });
     Some(pools.len() - 1)
 }

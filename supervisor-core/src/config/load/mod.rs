@@ -19,6 +19,7 @@ mod env_files;
 mod eventlistener_section;
 mod fcgi_section;
 mod group_section;
+mod orchestration;
 mod program_section;
 mod rpcinterface;
 mod server_sections;
@@ -128,6 +129,7 @@ pub fn load_text(
     let (programs, pools) =
         program_section::programs(&mut ctx, &sections, &group_of, &globals, &mut messages);
     let ctl = server_sections::supervisorctl(&mut ctx, &sections, &here);
+    orchestration::check_dependencies(&programs, &sections, &mut ctx.errors);
     if !ctx.errors.is_empty() {
         return Err(ctx.errors);
     }

@@ -9,6 +9,7 @@ use super::env_files::section_environment;
 use super::eventlistener_section::pool;
 use super::fcgi_section::fcgi_socket;
 use super::group_section::GroupMember;
+use super::orchestration::orchestration;
 use super::users::run_as;
 use crate::config::expand::{expand, ExpValue, Expansions};
 use crate::config::ini::{Entry, Section};
@@ -130,7 +131,8 @@ fn group_programs(
     } else {
         gprio
     };
-    let params = process_params(ctx, s, &early, &gname);
+    let mut params = process_params(ctx, s, &early, &gname);
+    let orchestration = orchestration(ctx, s, &early, pname, &mut params);
     let Some(keys) = shared_keys(ctx, s, kind, &early) else {
         return;
     };
@@ -169,6 +171,7 @@ fn group_programs(
         pool: pool_index,
         server_url: None,
         fcgi_socket,
+        orchestration,
         stoptree: ctx.get(s, "stoptree", g.stoptree, &early, values::boolean),
     };
     let shape = Shape {

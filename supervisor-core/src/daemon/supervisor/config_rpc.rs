@@ -190,6 +190,7 @@ impl Supervisor {
             .position(|g| key(self, g) > new_key)
             .unwrap_or(self.groups.len());
         self.groups.insert(at, new_group);
+        self.wire_dependencies();
         self.bind_fcgi_sockets();
         let payload = Payload::ProcessGroup(ProcessGroupPayload {
             group_name: Text::from(name),
@@ -197,9 +198,7 @@ impl Supervisor {
         self.emit(EventType::ProcessGroupAdded, &payload);
         for i in members {
             if self.procs[i].model.params.autostart {
-                let mut out = Vec::new();
-                let _ = self.procs[i].machine.start(now, &mut out);
-                self.apply(i, out, now);
+                let _ = self.request_start(i, now);
             }
         }
         Ok(Value::Bool(true))

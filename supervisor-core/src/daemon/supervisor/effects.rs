@@ -62,9 +62,11 @@ impl Supervisor {
                             pool.listener_running(m, change.to == ProcessState::Running, out)
                         });
                     }
-                    self.emit(
+                    let details = change.exit.map(exit_details);
+                    self.emit_detailed(
                         EventType::process_state(change.to),
                         &Payload::ProcessState(payload),
+                        details.as_deref(),
                     );
                     self.resolve_pending();
                     if change.to == ProcessState::Stopped && self.procs[i].restart_when_stopped {
@@ -157,5 +159,18 @@ impl Supervisor {
                 OutputAction::Event(t, payload) => self.emit(t, &payload),
             }
         }
+    }
+}
+
+/// The tokens `exit_details=true` pools get after a state payload: ` exitcode:N` for an exit,
+/// ` signal:NAME` for a death by signal.
+fn exit_details(raw_status: i32) -> String {
+    if libc::WIFSIGNALED(raw_status) {
+        format!(
+            " signal:{}",
+            crate::signal::signame(libc::WTERMSIG(raw_status))
+        )
+    } else {
+        format!(" exitcode:{}", libc::WEXITSTATUS(raw_status))
     }
 }

@@ -41,4 +41,7 @@ pub enum Ended {
     /// SIGHUP or `supervisor.restart`: re-read the config and start again in the same
     /// process ([PROC-SUPD-restart]).
     Restart,
+    /// Beyond 4.3: an essential process failed; everything was stopped and the daemon
+    /// exits with this status.
+    Failed(i32),
 }

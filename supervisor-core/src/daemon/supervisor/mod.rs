@@ -13,12 +13,14 @@
 //! - `tree_stop`: `stoptree`, signalling and killing a process's whole tree;
 //! - `pool_wiring`: events into the pools and pool actions out, through one entry point;
 //! - `shutdown`: startup and shutdown sequencing;
+//! - `dependencies`: `depends_on` gating of starts and stops, ready-check probes, `essential`;
 //! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
 //!   once, those that wait, `system.multicall`, configuration), naming methods by [`crate::rpc::Method`];
 //! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
 
 mod child_logs;
 mod config_rpc;
+mod dependencies;
 mod effects;
 mod leftovers;
 pub mod messages;

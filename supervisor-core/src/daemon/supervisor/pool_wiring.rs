@@ -35,6 +35,20 @@ impl Supervisor {
         self.apply_pool_actions(out.into());
     }
 
+    /// Emits a state event to every pool, `details` appended for pools with `exit_details`.
+    pub(super) fn emit_detailed(
+        &mut self,
+        event_type: EventType,
+        payload: &Payload,
+        details: Option<&str>,
+    ) {
+        let mut out = Vec::new();
+        let pools = self.pools.iter_mut().map(|s| &mut s.pool);
+        self.bus
+            .emit_detailed(event_type, payload, details, pools, &mut out);
+        self.apply_pool_actions(out.into());
+    }
+
     /// The one way to act on pool `k`: `f` drives the pool's machine, and every action it asks
     /// for (and every action those cause) is then carried out, in order.
     pub(super) fn with_pool(&mut self, k: usize, f: impl FnOnce(&mut Pool, &mut Vec<PoolAction>)) {

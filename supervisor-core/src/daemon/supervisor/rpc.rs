@@ -9,6 +9,7 @@ use event_proto::xmlrpc::{MethodCall, MethodResponse, Value};
 use event_proto::{EventType, Payload, ProcessState, Text};
 
 use super::state::{Phase, Supervisor};
+use crate::daemon::pipes::StdinRefused;
 use crate::daemon::spawn::resolve_command;
 use crate::logging::MainLogTarget;
 use crate::output::log_reader::{read_log, tail_log};
@@ -111,17 +112,10 @@ impl Supervisor {
                 });
             }
         }
-        let mut out = Vec::new();
-        match self.procs[i].machine.start(now, &mut out) {
-            Err(crate::process::StartRefused::Unknown) => {
-                return Err(Fault::Failed(format!(
-                    "{name} is in an unknown process state"
-                )))
-            }
-            Err(_) => return Err(Fault::AlreadyStarted(name)),
-            Ok(()) => {}
+        if self.procs[i].start_wanted {
+            return Err(Fault::AlreadyStarted(name));
         }
-        self.apply(i, out, now);
+        self.request_start(i, now)?;
         match self.procs[i].machine.state() {
             ProcessState::Backoff | ProcessState::Fatal => Err(Fault::SpawnError(name)),
             _ => Ok(()),
@@ -145,14 +139,7 @@ impl Supervisor {
     }
 
     pub(super) fn rpc_stop(&mut self, i: usize, now: Now) -> Result<(), Fault> {
-        let name = self.procs[i].model.params.name.clone();
-        let mut out = Vec::new();
-        self.procs[i]
-            .machine
-            .stop(now, &mut out)
-            .map_err(|_| Fault::NotRunning(name))?;
-        self.apply(i, out, now);
-        Ok(())
+        self.request_stop(i, now)
     }
 
     pub(super) fn process_info(&self, i: usize, now: SystemTime) -> Value {
@@ -181,7 +168,15 @@ impl Supervisor {
             ("stdout_logfile", Value::from(log(&slot.model.stdout))),
             ("stderr_logfile", Value::from(log(&slot.model.stderr))),
             ("pid", Value::Int(i64::from(m.pid()))),
-            ("description", Value::from(m.description(now))),
+            (
+                "description",
+                Value::from(
+                    self.dependency_note(i)
+                        .unwrap_or_else(|| m.description(now)),
+                ),
+            ),
+            // Beyond 4.3: RUNNING and, with a ready check, the check passed.
+            ("ready", Value::Bool(m.is_ready())),
         ])
     }
 
@@ -246,9 +241,12 @@ impl Supervisor {
                 if slot.machine.pid() == 0 || slot.machine.state() == ProcessState::Stopping {
                     return Err(Fault::NotRunning(name.to_owned()));
                 }
-                match self.stdin(i) {
-                    Some(tx) if tx.send(chars.into_bytes().into()).is_ok() => Ok(Value::Bool(true)),
-                    _ => Err(Fault::NoFile(name.to_owned())),
+                match self.stdin(i).map(|tx| tx.offer(chars.into_bytes().into())) {
+                    Some(Ok(())) => Ok(Value::Bool(true)),
+                    Some(Err(StdinRefused::Full(waiting))) => Err(Fault::Failed(format!(
+                        "{name}: {waiting} bytes sent to its stdin are not read yet"
+                    ))),
+                    Some(Err(StdinRefused::Closed)) | None => Err(Fault::NoFile(name.to_owned())),
                 }
             }
             Some(Method::SendRemoteCommEvent) => {

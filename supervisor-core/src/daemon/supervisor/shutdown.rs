@@ -28,9 +28,7 @@ impl Supervisor {
         );
         for i in 0..self.procs.len() {
             if self.procs[i].model.params.autostart {
-                let mut out = Vec::new();
-                let _ = self.procs[i].machine.start(now, &mut out);
-                self.apply(i, out, now);
+                let _ = self.request_start(i, now);
             }
         }
     }
@@ -43,6 +41,7 @@ impl Supervisor {
         }
         for slot in &mut self.procs {
             slot.machine.set_supervisor_running(false);
+            slot.start_wanted = false;
         }
         self.emit(
             EventType::SupervisorStateChangeStopping,
@@ -62,10 +61,13 @@ impl Supervisor {
             for &i in members.iter().rev() {
                 let mut out = Vec::new();
                 match self.procs[i].machine.state() {
-                    ProcessState::Starting | ProcessState::Running => {
-                        let _ = self.procs[i].machine.stop(now, &mut out);
+                    // Its dependants (in any group) are stopped first.
+                    ProcessState::Starting | ProcessState::Running
+                        if !self.procs[i].stop_wanted =>
+                    {
+                        let _ = self.request_stop(i, now);
                     }
-                    ProcessState::Backoff => self.procs[i].machine.give_up(&mut out),
+                    ProcessState::Backoff => self.procs[i].machine.give_up(now, &mut out),
                     _ => {}
                 }
                 self.apply(i, out, now);

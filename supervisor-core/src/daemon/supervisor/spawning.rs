@@ -143,6 +143,8 @@ impl Supervisor {
                 let slot = &mut self.procs[i];
                 slot.generation += 1;
                 slot.stdout_closed_at = None;
+                slot.probe_due = None;
+                slot.probing = false;
                 let generation = slot.generation;
                 self.by_pid.insert(pid, i);
                 let to_main = self.log.enabled(LogLevel::Debug);

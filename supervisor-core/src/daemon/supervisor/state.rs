@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use bytes::Bytes;
 use event_proto::payload::Channel;
 use tokio::sync::mpsc;
 
 use super::messages::{PipeId, SpawnId};
 use super::waiting;
-use crate::daemon::pipes::{spawn_writer, PipeEvent, WriteFailed};
+use crate::daemon::pipes::{spawn_writer, PipeEvent, StdinQueue, WriteFailed};
+use crate::daemon::ready_probe::ProbeResult;
 use crate::daemon::reaper::Reaped;
 use crate::daemon::spawner::Spawner;
 use crate::events::tick::TickClock;
@@ -30,7 +30,7 @@ pub(super) struct Slot {
     pub(super) model: ProgramModel,
     pub(super) machine: Process,
     pub(super) generation: u64,
-    pub(super) stdin: Option<mpsc::UnboundedSender<Bytes>>,
+    pub(super) stdin: Option<StdinQueue>,
     /// The child's stdin before anything was written to it: the writer task is only started
     /// on first use (a listener's first event, `sendProcessStdin`), so quiet programs cost
     /// no task.
@@ -51,6 +51,20 @@ pub(super) struct Slot {
     pub(super) removed: bool,
     /// A spawn handed to the spawner thread and not yet taken in.
     pub(super) spawning: Option<PendingSpawn>,
+    /// The processes it depends on (`depends_on`, resolved).
+    pub(super) deps: Vec<usize>,
+    /// The processes that depend on it.
+    pub(super) dependants: Vec<usize>,
+    /// A start waits for its dependencies to be ready.
+    pub(super) start_wanted: bool,
+    /// Why it was not started: a dependency failed.
+    pub(super) blocked: Option<String>,
+    /// A stop waits for its dependants to stop.
+    pub(super) stop_wanted: bool,
+    /// When its next ready-check probe is due (`None`: now).
+    pub(super) probe_due: Option<Instant>,
+    /// A probe is in flight.
+    pub(super) probing: bool,
 }
 
 /// What a spawn in flight will need once its child exists.
@@ -87,6 +101,13 @@ impl Slot {
             stdout_closed_at: None,
             removed: false,
             spawning: None,
+            deps: Vec::new(),
+            dependants: Vec::new(),
+            start_wanted: false,
+            blocked: None,
+            stop_wanted: false,
+            probe_due: None,
+            probing: false,
         }
     }
 }
@@ -160,6 +181,12 @@ pub(super) struct Supervisor {
     pub(super) spawns_in_flight: usize,
     /// Reaped pids that no process owned while spawns were in flight.
     pub(super) early_exits: Vec<Reaped>,
+    /// Where `tcp:`/`http(s):` ready-check probes report.
+    pub(super) probe_tx: mpsc::UnboundedSender<ProbeResult<(usize, u64)>>,
+    /// Running `exec:` ready checks: pid → (process, spawn generation).
+    pub(super) check_pids: HashMap<u32, (usize, u64)>,
+    /// The daemon's exit status: 1 once an essential process failed.
+    pub(super) exit_status: i32,
 }
 
 /// How long a listener may live on after closing its stdout before it is treated as broken
@@ -182,6 +209,7 @@ impl Supervisor {
         pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
         fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
         spawner: Spawner<SpawnId>,
+        probe_tx: mpsc::UnboundedSender<ProbeResult<(usize, u64)>>,
         now: Now,
     ) -> Supervisor {
         model.programs.sort_by_key(sort_key);
@@ -225,7 +253,7 @@ impl Supervisor {
             .wall
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        Supervisor {
+        let mut sup = Supervisor {
             syslog: crate::logging::syslog::Syslog::new(),
             config,
             model,
@@ -254,7 +282,12 @@ impl Supervisor {
             next_spawn_token: 0,
             spawns_in_flight: 0,
             early_exits: Vec::new(),
-        }
+            probe_tx,
+            check_pids: HashMap::new(),
+            exit_status: 0,
+        };
+        sup.wire_dependencies();
+        sup
     }
 
     /// Every process of every active group, in start order (group priority, then process
@@ -290,7 +323,7 @@ impl Supervisor {
         self.pools.iter().filter(|s| s.live).map(|s| &s.pool)
     }
 
-    pub(super) fn stdin(&mut self, i: usize) -> Option<&mpsc::UnboundedSender<Bytes>> {
+    pub(super) fn stdin(&mut self, i: usize) -> Option<&StdinQueue> {
         let slot = &mut self.procs[i];
         if slot.stdin.is_none() {
             if let Some(fd) = slot.stdin_fd.take() {

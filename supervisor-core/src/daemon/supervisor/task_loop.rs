@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use super::messages::{Control, Ended, PipeId};
 use super::state::{Phase, Supervisor, STDOUT_CLOSED_GRACE};
 use crate::daemon::pipes::{PipeEvent, WriteFailed, PIPE_CHANNEL_BOUND};
+use crate::daemon::ready_probe::ProbeResult;
 use crate::daemon::reaper::{spawn_reaper, Reaped, ReaperEvent};
 use crate::daemon::signals::{spawn_signal_listener, DaemonSignal};
 use crate::daemon::spawner::Spawner;
@@ -50,7 +51,16 @@ pub async fn run_with(
     let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
     let (spawned_tx, mut spawned_rx) = mpsc::unbounded_channel();
     let spawner = Spawner::start(spawned_tx)?;
-    let mut sup = Supervisor::new(model, log, pipe_tx, fail_tx, spawner, Now::current());
+    let (probe_tx, mut probe_rx) = mpsc::unbounded_channel();
+    let mut sup = Supervisor::new(
+        model,
+        log,
+        pipe_tx,
+        fail_tx,
+        spawner,
+        probe_tx,
+        Now::current(),
+    );
     sup.log.set_batching(true);
     if let Err(e) = subreaper {
         sup.line(
@@ -71,6 +81,7 @@ pub async fn run_with(
                 ReaperEvent::Signal => sigchld = true,
             },
             Some(d) = spawned_rx.recv() => sup.on_spawned(d, Now::current()),
+            Some(r) = probe_rx.recv() => sup.on_probe(r, Now::current()),
             Some(s) = sig_rx.recv() => sup.on_signal(s, Now::current()),
             Some(p) = pipe_rx.recv() => sup.on_pipe(p, Now::current()),
             Some(f) = fail_rx.recv() => sup.on_write_failed(f, Now::current()),
@@ -110,7 +121,9 @@ pub async fn run_with(
     sup.remove_children_file();
     sup.log_counters();
     sup.log.set_batching(false);
-    let ended = if sup.restart_requested {
+    let ended = if sup.exit_status != 0 {
+        Ended::Failed(sup.exit_status)
+    } else if sup.restart_requested {
         Ended::Restart
     } else {
         Ended::Shutdown
@@ -128,6 +141,14 @@ pub async fn run_with(
 
 impl Supervisor {
     pub(super) fn on_reaped(&mut self, r: Reaped, now: Now) {
+        if let Some(id) = self.check_pids.remove(&r.pid) {
+            let outcome = match r.status {
+                0 => Ok(()),
+                s => Err(crate::process::ExitStatus::decode(s).text),
+            };
+            self.on_probe(ProbeResult { id, outcome }, now);
+            return;
+        }
         let Some(i) = self.by_pid.remove(&r.pid) else {
             if let Err(r) = self.keep_early_exit(r) {
                 self.log_unknown_reap(&r);
@@ -287,6 +308,7 @@ impl Supervisor {
             .procs
             .iter()
             .filter_map(|s| s.machine.next_deadline())
+            .chain(self.next_probe())
             .fold(tick, Instant::min);
         if matches!(self.phase, Phase::Stopping(_)) {
             next = next.min(now + Duration::from_secs(1));
@@ -322,6 +344,9 @@ impl Supervisor {
         for (event_type, when) in self.ticks.poll(wall) {
             self.emit(event_type, &Payload::Tick(TickPayload { when }));
         }
+        self.run_due_probes(now);
+        self.advance_dependencies(now);
+        self.check_essential();
         if matches!(self.phase, Phase::Stopping(_)) {
             self.advance_shutdown(now);
         }

@@ -52,7 +52,16 @@ fn supervisor_with_spawns(model: DaemonModel) -> (Supervisor, mpsc::UnboundedRec
     let (fail_tx, _) = mpsc::unbounded_channel();
     let (done_tx, done_rx) = mpsc::unbounded_channel();
     let spawner = Spawner::start(done_tx).expect("spawner thread");
-    let sup = Supervisor::new(model, log, pipe_tx, fail_tx, spawner, FakeClock::new().now);
+    let (probe_tx, _) = mpsc::unbounded_channel();
+    let sup = Supervisor::new(
+        model,
+        log,
+        pipe_tx,
+        fail_tx,
+        spawner,
+        probe_tx,
+        FakeClock::new().now,
+    );
     (sup, done_rx)
 }
 
@@ -87,6 +96,7 @@ fn a_send_that_fails_is_handed_back_to_the_pool_in_the_same_pass() {
         buffer_size: 10,
         len_unit: LenUnit::Chars,
         server: "supervisor".into(),
+        exit_details: false,
     };
     let mut sup = supervisor(daemon(
         vec![program("listener", 999, Some(0))],
@@ -214,6 +224,7 @@ fn the_next_deadline_follows_the_given_clock_not_the_real_one() {
         pipe_tx,
         fail_tx,
         Spawner::start(done_tx).expect("spawner thread"),
+        mpsc::unbounded_channel().0,
         clock.now,
     );
     // Nothing to do but TICK_5: the deadline is at most 5 s after the given time.
