@@ -142,6 +142,7 @@ impl Supervisor {
                 spawned_pid = Some(pid);
                 let slot = &mut self.procs[i];
                 slot.generation += 1;
+                slot.listener_output.clear();
                 slot.stdout_closed_at = None;
                 slot.probe_due = None;
                 slot.probing = false;
