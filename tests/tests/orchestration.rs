@@ -196,7 +196,7 @@ fn an_essential_program_going_fatal_stops_everything_and_exits_1() {
     if !python_reference() {
         return;
     }
-    let sections = "[program:core]\ncommand=sh -c \"sleep 2; exit 1\"\nstartsecs=5\nstartretries=0\nessential=true\n\n\
+    let sections = "[program:core]\ncommand=sh -c \"sleep 6; exit 1\"\nstartsecs=10\nstartretries=0\nessential=true\n\n\
                     [program:other]\ncommand=sleep 600\nstartsecs=0\n";
     let mut d = Daemon::start(Implementation::Rust, sections).expect("daemon");
     wait_until(Duration::from_secs(10), "other RUNNING", || {
