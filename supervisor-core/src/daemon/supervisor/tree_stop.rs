@@ -118,10 +118,13 @@ impl Supervisor {
         pids
     }
 
-    /// The machine signalled process `i` (`pid`) with `signal`: with `stoptree`, the rest
-    /// of its tree gets the same signal.
+    /// The machine signalled process `i` (`pid`) with `signal`: with `stoptree`, while it is
+    /// being stopped (its stop signal, then SIGKILL), the rest of its tree gets the same
+    /// signal. Other signals (`signalProcess`) go to the process alone, as configured.
     pub(super) fn tree_signal(&mut self, i: usize, pid: u32, signal: crate::signal::Signal) {
-        if !self.procs[i].model.stoptree {
+        if !self.procs[i].model.stoptree
+            || self.procs[i].machine.state() != event_proto::ProcessState::Stopping
+        {
             return;
         }
         let Ok(sig) = NixSignal::try_from(signal.number()) else {
