@@ -77,6 +77,7 @@ pub mod http;
 pub mod local_time;
 pub mod log_level;
 pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod pool;

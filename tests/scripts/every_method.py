@@ -32,8 +32,10 @@ class UnixTransport(xmlrpc.client.Transport):
 sock, tmp = sys.argv[1], sys.argv[2]
 s = xmlrpc.client.ServerProxy('http://localhost', transport=UnixTransport(sock))
 TIMEKEYS = {'start', 'stop', 'now'}
-# Members our daemon adds beyond 4.3 (COMPATIBILITY.md): process info's 'ready'.
-EXTENSIONS = {'ready'}
+# Members our daemon adds beyond 4.3 (COMPATIBILITY.md): process info's 'ready', and the
+# orchestration keys in getAllConfigInfo.
+EXTENSIONS = {'ready', 'depends_on', 'ready_check', 'ready_timeout', 'ready_interval',
+              'essential', 'backoff', 'backoff_max', 'fatal_retry_after'}
 
 
 def norm(v, key=None):

@@ -44,3 +44,20 @@ pub fn python_reference() -> bool {
     }
     ok
 }
+
+/// The chromium binary (Debian's `chromium`, scripts/apt-packages): under CI its absence
+/// fails the test; otherwise the test is skipped with a note.
+pub fn chromium() -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but chromium is missing: apt-get install chromium"
+        );
+        eprintln!("note: chromium not installed; skipping (apt-get install chromium)");
+    }
+    found
+}

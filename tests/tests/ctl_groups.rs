@@ -75,7 +75,9 @@ fn scenario(which: Implementation) -> String {
     let config = d
         .rpc(
             "[(sorted((k, v) for k, v in c.items() if not k.endswith('_logfile') \
-             and k not in ('stoptree', 'stdout_log_timestamps', 'stderr_log_timestamps')), \
+             and k not in ('stoptree', 'stdout_log_timestamps', 'stderr_log_timestamps', \
+             'depends_on', 'ready_check', 'ready_timeout', 'ready_interval', 'essential', \
+             'backoff', 'backoff_max', 'fatal_retry_after')), \
              c['stdout_logfile'] in ('auto', 'none') or c['stdout_logfile'].startswith('/')) \
              for c in s.supervisor.getAllConfigInfo()]",
         )

@@ -302,3 +302,32 @@ while True:
     drop(d);
     loads_in_python(sections);
 }
+
+#[test]
+fn check_prints_the_start_order_as_layers() {
+    let dir = tests::TempDir::new("layers").expect("temp dir");
+    let conf = dir.join("supervisord.conf");
+    std::fs::write(
+        &conf,
+        "[supervisord]\n[program:web]\ncommand=sleep 1\ndepends_on=db\n\
+         [program:db]\ncommand=sleep 1\ndepends_on=base\nready_check=tcp:127.0.0.1:5432\n\
+         [program:base]\ncommand=sleep 1\n[program:cron]\ncommand=sleep 1\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(tests::rust_binary("supervisord"))
+        .arg("-c")
+        .arg(&conf)
+        .arg("--check")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("start order (depends_on):\n  1: base cron\n  2: db\n  3: web\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("db:db depends_on=base ready_check=tcp:127.0.0.1:5432 ready_timeout=60 ready_interval=1"),
+        "{text}"
+    );
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per area.
 
 mod child_signals;
+mod console;
 mod crash_recovery;
 mod ctl_groups;
 mod ctl_rust;
@@ -16,6 +17,7 @@ mod harness;
 mod listeners;
 mod log_dir;
 mod many;
+mod metrics;
 mod multicall;
 mod orchestration;
 mod orphans;

@@ -242,28 +242,11 @@ fn web_and_tails_ours() {
     assert!(r.contains("success: talker entered RUNNING state"), "{r}");
 }
 
-/// The chromium binary (Debian's `chromium`, scripts/apt-packages): under CI its absence
-/// fails the test; otherwise the test is skipped with a note.
-fn chromium() -> Option<std::path::PathBuf> {
-    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but chromium is missing: apt-get install chromium"
-        );
-        eprintln!("note: chromium not installed; skipping (apt-get install chromium)");
-    }
-    found
-}
-
 /// A real browser clicks Stop on the status page (a POST form with the token from the
 /// page), and the process stops.
 #[test]
 fn a_browser_clicks_stop_and_the_process_stops() {
-    let Some(chromium) = chromium() else {
+    let Some(chromium) = tests::chromium() else {
         return;
     };
     let port = free_port();

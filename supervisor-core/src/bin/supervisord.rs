@@ -110,10 +110,62 @@ fn print_check(path: &std::path::Path, config: &LoadedConfig) {
     for pool in &config.model.pools {
         let events: Vec<&str> = pool.events.types().map(|t| t.as_str()).collect();
         println!(
-            "pool {} events={} buffer_size={}",
+            "pool {} events={} buffer_size={}{}",
             pool.name,
             events.join(","),
-            pool.buffer_size
+            pool.buffer_size,
+            if pool.exit_details {
+                " exit_details=true"
+            } else {
+                ""
+            }
         );
+    }
+    print_orchestration(config);
+}
+
+/// `--check`'s lines for the keys beyond 4.3, and the start order when `depends_on` is used.
+fn print_orchestration(config: &LoadedConfig) {
+    let programs = &config.model.programs;
+    for p in programs {
+        let o = &p.orchestration;
+        let pacing = &p.params.pacing;
+        let mut keys = Vec::new();
+        if !o.depends_on.is_empty() {
+            keys.push(format!("depends_on={}", o.depends_on.join(",")));
+        }
+        if let Some(check) = &o.ready_check {
+            keys.push(format!(
+                "ready_check={check} ready_timeout={} ready_interval={}",
+                p.params.ready_timeout.unwrap_or_default(),
+                o.ready_interval_secs
+            ));
+        }
+        if o.essential {
+            keys.push("essential=true".into());
+        }
+        if *pacing != supervisor_core::process::RestartPacing::default() {
+            keys.push(format!(
+                "backoff={} backoff_max={} fatal_retry_after={}",
+                pacing.curve.name(),
+                pacing.max_secs,
+                pacing.fatal_retry_after_secs
+            ));
+        }
+        if !keys.is_empty() {
+            println!("{}:{} {}", p.params.group, p.params.name, keys.join(" "));
+        }
+    }
+    if programs
+        .iter()
+        .any(|p| !p.orchestration.depends_on.is_empty())
+    {
+        println!("start order (depends_on):");
+        for (n, layer) in supervisor_core::model::start_layers(programs)
+            .iter()
+            .enumerate()
+        {
+            println!("  {}: {}", n + 1, layer.join(" "));
+        }
     }
 }

@@ -94,11 +94,9 @@ pub fn namespec(info: &Value) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
-td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}\
-.running{color:#080}.stopped,.exited{color:#666}.fatal,.backoff,.unknown{color:#b00}\
-.starting,.stopping{color:#a60}.msg{background:#eef;padding:6px;margin:1em 0}\
-form.act{display:inline;margin-right:4px}";
+/// The pages link one stylesheet (`/console.css`): no inline style, so the
+/// `Content-Security-Policy` can forbid inline code altogether.
+const STYLESHEET_LINK: &str = "<link rel=\"stylesheet\" href=\"console.css\">";
 
 /// One action button: a POST form carrying the token ([`crate::daemon::web_guard`]).
 fn button(token: &str, spec: &str, action: &str, label: &str) -> String {
@@ -127,6 +125,7 @@ pub fn status_page(
     token: &str,
 ) -> String {
     let mut rows = String::new();
+    let mut options = String::new();
     for info in infos {
         let spec = namespec(info);
         let q = encode(&spec);
@@ -141,8 +140,12 @@ pub fn status_page(
         } else {
             button(token, &spec, "start", "Start")
         };
+        options.push_str(&format!(
+            "<option value=\"{name}\">{name}</option>",
+            name = escape(&spec)
+        ));
         rows.push_str(&format!(
-            "<tr><td class=\"{cls}\">{state}</td><td>{desc}</td><td><a href=\"tail.html?processname={q}\">{name}</a></td>\
+            "<tr data-name=\"{name}\"><td class=\"state {cls}\">{state}</td><td class=\"desc\">{desc}</td><td><a href=\"tail.html?processname={q}\">{name}</a></td>\
              <td>{actions}{clear} <a href=\"logtail/{q}\">Tail -f Stdout</a> <a href=\"logtail/{q}/stderr\">Tail -f Stderr</a></td></tr>\n",
             cls = state.to_ascii_lowercase(),
             state = escape(state),
@@ -155,10 +158,17 @@ pub fn status_page(
         .map(|m| format!("<div class=\"msg\">{}</div>", escape(m)))
         .unwrap_or_default();
     format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Supervisor Status</title><style>{STYLE}</style></head>\n\
-         <body><h1>Supervisor Status</h1><p>{id}</p>{message}\n\
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Supervisor Status</title>{STYLESHEET_LINK}</head>\n\
+         <body><h1>Supervisor Status</h1><p>{id} <span id=\"live\"></span></p>{message}\n\
          <p><a href=\"index.html\">Refresh</a> {restartall}{stopall} <a href=\"mainlogtail\">Main Log</a></p>\n\
-         <table><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr>\n{rows}</table></body></html>\n",
+         <table id=\"status\"><tr><th>State</th><th>Description</th><th>Name</th><th>Action</th></tr>\n{rows}</table>\n\
+         <section><h2>Pools</h2><table id=\"pools\"><thead><tr><th>Pool</th><th>Accepted</th><th>Delivered</th>\
+         <th>Rejected</th><th>Rebuffered</th><th>Dropped</th><th>Queued</th><th>Listeners</th></tr></thead><tbody></tbody></table></section>\n\
+         <section><h2>Events</h2><input id=\"event-type\" placeholder=\"event type, e.g. PROCESS_STATE\"> \
+         <input id=\"event-process\" placeholder=\"process name\"><ul id=\"events\"></ul></section>\n\
+         <section><h2>Log</h2><select id=\"tail-name\"><option value=\"\">(choose a process)</option>{options}</select>\
+         <pre id=\"tail\"></pre></section>\n\
+         <script src=\"console.js\"></script></body></html>\n",
         id = escape(identifier),
         restartall = button(token, "", "restartall", "Restart All"),
         stopall = button(token, "", "stopall", "Stop All"),
@@ -169,7 +179,7 @@ pub fn status_page(
 pub fn tail_page(spec: &str, text: &str) -> String {
     let q = encode(spec);
     format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Supervisor tail of {name}</title><style>{STYLE}</style></head>\n\
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Supervisor tail of {name}</title>{STYLESHEET_LINK}</head>\n\
          <body><h1>{name}</h1><p><a href=\"tail.html?processname={q}\">Refresh</a> <a href=\"index.html\">Back</a></p>\
          <pre>{text}</pre></body></html>\n",
         name = escape(spec),

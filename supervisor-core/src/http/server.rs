@@ -110,6 +110,12 @@ pub trait Routes: Send + Sync + 'static {
         async { Answer::Full(Reply::error(StatusCode::NOT_FOUND)) }
     }
 
+    /// `GET /metrics` (already authenticated), in the format the scraper asked for.
+    fn metrics(&self, format: crate::metrics::Format) -> impl Future<Output = Reply> + Send {
+        let _ = format;
+        async { Reply::error(StatusCode::NOT_FOUND) }
+    }
+
     /// A POST of anything but `/RPC2` (already authenticated): the web page's forms.
     fn post(&self, form: FormPost) -> impl Future<Output = Answer> + Send {
         let _ = form;
@@ -297,6 +303,17 @@ async fn handle<R: Routes>(
                 body,
             })
             .await
+    } else if path == "/metrics" && (req.method() == Method::GET || req.method() == Method::HEAD) {
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Answer::Full(
+            routes
+                .metrics(crate::metrics::Format::from_accept(accept))
+                .await,
+        )
     } else if req.method() == Method::GET || req.method() == Method::HEAD {
         routes.get(path, req.uri().query().unwrap_or("")).await
     } else {
@@ -329,11 +346,30 @@ async fn handle<R: Routes>(
 }
 
 fn respond(reply: Reply) -> Response<ResponseBody> {
+    let html = reply.content_type.starts_with("text/html");
     let mut resp = Response::new(ResponseBody::Full(Full::new(reply.body)));
     *resp.status_mut() = reply.status;
-    resp.headers_mut().insert(
+    let h = resp.headers_mut();
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(reply.content_type),
     );
+    if html {
+        // The pages load only their own script and stylesheet, and run nothing inline, so
+        // nothing a process prints can ever be run as code in them.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
     resp
 }
+
+/// The policy the web pages are served under.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";

@@ -11,7 +11,7 @@ mod run_as;
 
 pub use daemon::{ConfigSource, DaemonModel, ServerModel};
 pub use daemon_options::DaemonOptions;
-pub use orchestration::{Orchestration, ReadyCheck};
+pub use orchestration::{resolve_dependencies, start_layers, Orchestration, ReadyCheck};
 pub use overrides::Overrides;
 pub use program::{ChannelModel, FcgiSocket, ProgramBuilder, ProgramModel};
 pub use run_as::RunAs;

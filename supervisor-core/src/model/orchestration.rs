@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::ProgramModel;
+
 /// How to tell that a process is ready (`ready_check=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadyCheck {
@@ -102,9 +104,94 @@ impl Default for Orchestration {
     }
 }
 
+/// For each process, the indices of the processes its `depends_on` names stand for: every
+/// process of a program (`[program:x]` name) or of a group. `removed` processes are skipped.
+pub fn resolve_dependencies<'a>(
+    programs: impl IntoIterator<Item = (&'a ProgramModel, bool)>,
+) -> Vec<Vec<usize>> {
+    let list: Vec<(&ProgramModel, bool)> = programs.into_iter().collect();
+    let unit = |p: &'a ProgramModel| {
+        if p.orchestration.unit.is_empty() {
+            p.params.name.as_str()
+        } else {
+            p.orchestration.unit.as_str()
+        }
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, (p, _))| {
+            let mut deps = Vec::new();
+            for name in &p.orchestration.depends_on {
+                for (j, (o, removed)) in list.iter().enumerate() {
+                    let named = unit(o) == name || o.params.group == *name;
+                    if j != i && !removed && named && !deps.contains(&j) {
+                        deps.push(j);
+                    }
+                }
+            }
+            deps
+        })
+        .collect()
+}
+
+/// The start order `depends_on` makes: layer 0 depends on nothing, each later layer only on
+/// earlier ones. Process names, in config order within a layer. A cycle (refused by the
+/// loader) would leave its processes out.
+pub fn start_layers(programs: &[ProgramModel]) -> Vec<Vec<String>> {
+    let deps = resolve_dependencies(programs.iter().map(|p| (p, false)));
+    let mut layer_of: Vec<Option<usize>> = vec![None; programs.len()];
+    let mut layers: Vec<Vec<String>> = Vec::new();
+    loop {
+        let current = layers.len();
+        let ready: Vec<usize> = (0..programs.len())
+            .filter(|&i| layer_of[i].is_none())
+            .filter(|&i| {
+                deps[i]
+                    .iter()
+                    .all(|&d| layer_of[d].is_some_and(|l| l < current))
+            })
+            .collect();
+        if ready.is_empty() {
+            return layers;
+        }
+        for &i in &ready {
+            layer_of[i] = Some(current);
+        }
+        layers.push(
+            ready
+                .iter()
+                .map(|&i| programs[i].params.name.clone())
+                .collect(),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layers_follow_the_dependencies_and_groups_stand_for_their_members() {
+        let p = |name: &str, group: &str, deps: &[&str]| {
+            ProgramModel::builder(name)
+                .group(group)
+                .orchestration(Orchestration {
+                    depends_on: deps.iter().map(|d| (*d).to_owned()).collect(),
+                    ..Orchestration::default()
+                })
+                .build()
+        };
+        let programs = [
+            p("web", "web", &["backends"]),
+            p("api", "backends", &["db"]),
+            p("worker", "backends", &["db"]),
+            p("db", "db", &[]),
+        ];
+        assert_eq!(
+            start_layers(&programs),
+            [vec!["db"], vec!["api", "worker"], vec!["web"]]
+        );
+    }
 
     #[test]
     fn ready_checks_parse_and_print_back() {

@@ -94,11 +94,11 @@ pub struct ProgramModel {
     pub server_url: Option<String>,
     /// `[fcgi-program:x]`: the group's socket, the process's stdin.
     pub fcgi_socket: Option<FcgiSocket>,
+    /// Beyond 4.3: `depends_on`, `ready_check`, `essential`.
+    pub orchestration: Orchestration,
     /// `stoptree=` (an extension; default from `[supervisord] stoptree`): a stop signals,
     /// then kills, every process the program started, and none outlives its exit.
     pub stoptree: bool,
-    /// Beyond 4.3: `depends_on`, `ready_check`, `essential`.
-    pub orchestration: Orchestration,
 }
 
 impl ProgramModel {
@@ -140,8 +140,8 @@ impl ProgramModel {
                 pool: None,
                 server_url: None,
                 fcgi_socket: None,
-                stoptree: false,
                 orchestration: Orchestration::default(),
+                stoptree: false,
             },
         }
     }

@@ -4,9 +4,9 @@ use std::io::Write;
 
 /// The command names, as `help` lists them.
 pub const COMMANDS: &[&str] = &[
-    "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit", "reload", "remove",
-    "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail", "update",
-    "version",
+    "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "pools", "quit", "reload",
+    "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail",
+    "update", "version",
 ];
 
 /// `help [<topic>]`.
@@ -42,6 +42,7 @@ pub fn usage(topic: &str) -> String {
         "pid" => "pid [<name>...|all]\tthe pid of supervisord, or of processes",
         "tail" => "tail [-f|-<bytes>] <name> [stdout|stderr]\tthe end of a process log (1600 bytes of stdout by default; -f follows it)",
         "maintail" => "maintail [-f|-<bytes>]\tthe end of supervisord's own log",
+        "pools" => "pools [--json]\teach event-listener pool's counters and listener states",
         "clear" => "clear <name>...|all\tempty process logs",
         "avail" => "avail\t\t\tevery configured process and whether it is in use",
         "reread" => "reread\t\t\tread the configuration again and report what changed (nothing is started or stopped)",
@@ -73,9 +74,9 @@ mod tests {
             "\n\
              default commands (type help <topic>):\n\
              =====================================\n\
-             add      avail    clear    exit     fg       maintail open     pid      quit     reload\n\
-             remove   reread   restart  shutdown signal   start    status   stop     tail     update\n\
-             version\n\
+             add      avail    clear    exit     fg       maintail open     pid      pools    quit\n\
+             reload   remove   reread   restart  shutdown signal   start    status   stop     tail\n\
+             update   version\n\
              \n"
         );
         assert_eq!(code, 0);

@@ -26,6 +26,7 @@ mod clear;
 mod fg;
 mod help;
 mod pid;
+mod pools;
 mod reread_update;
 mod shutdown;
 mod signal;
@@ -226,6 +227,7 @@ impl Ctl {
             "version" => self.version(out, &args),
             "tail" => self.tail(out, &args),
             "maintail" => self.maintail(out, &args),
+            "pools" => self.pools(out, &args),
             "help" => help::help(out, &args),
             "fg" => self.fg(out, &args),
             "open" => match args.as_slice() {

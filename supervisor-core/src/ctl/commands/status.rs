@@ -5,6 +5,7 @@ use std::io::Write;
 use event_proto::xmlrpc::Value;
 
 use super::{name_of, s, Ctl, STOPPED, UNREACHABLE};
+pub(super) use crate::rpc::json_value;
 
 impl Ctl {
     /// `status [--json] [<name>|<group>:*|all]...`.
@@ -21,8 +22,26 @@ impl Ctl {
         let width = name_width(&shown);
         let mut any_stopped = false;
         if json {
-            // Beyond 4.3 (its issue #1274): the process info structs as a JSON array.
-            let items: Vec<String> = shown.iter().map(|p| json_value(p)).collect();
+            // Beyond 4.3 (its issue #1274): the process info structs as a JSON array; an
+            // event listener's also carries its pool's counters as `pool`.
+            let pools = match self.call(crate::rpc::Method::GetPoolCounters, Vec::new()) {
+                Ok(Value::Array(pools)) => pools,
+                _ => Vec::new(),
+            };
+            let items: Vec<String> = shown
+                .iter()
+                .map(|p| {
+                    let pool = pools.iter().find(|pool| s(pool, "name") == s(p, "group"));
+                    match (pool, p) {
+                        (Some(pool), Value::Struct(members)) => {
+                            let mut members = members.clone();
+                            members.push(("pool".into(), pool.clone()));
+                            json_value(&Value::Struct(members))
+                        }
+                        _ => json_value(p),
+                    }
+                })
+                .collect();
             outln!(out, "[{}]", items.join(","));
         }
         for p in &shown {
@@ -104,49 +123,6 @@ fn status_line(info: &Value, width: usize) -> String {
         s(info, "statename"),
         s(info, "description")
     )
-}
-
-/// An XML-RPC value as JSON.
-fn json_value(v: &Value) -> String {
-    match v {
-        Value::Int(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Double(d) if d.is_finite() => d.to_string(),
-        Value::Double(_) => "null".into(),
-        Value::String(t) => json_string(t),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(json_value).collect::<Vec<_>>().join(",")
-        ),
-        Value::Struct(members) => format!(
-            "{{{}}}",
-            members
-                .iter()
-                .map(|(k, v)| format!("{}:{}", json_string(k), json_value(v)))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        other => json_string(&format!("{other:?}")),
-    }
-}
-
-/// A JSON string literal for `t`.
-fn json_string(t: &str) -> String {
-    let mut out = String::with_capacity(t.len() + 2);
-    out.push('"');
-    for c in t.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

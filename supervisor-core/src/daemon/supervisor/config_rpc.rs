@@ -160,11 +160,8 @@ impl Supervisor {
             .and_then(|k| self.config.pools.get(k).cloned())
             .map(|settings| {
                 let names = programs.iter().map(|p| p.params.name.clone()).collect();
-                self.pools.push(PoolSlot {
-                    pool: Pool::new(settings, names),
-                    members: Vec::new(),
-                    live: true,
-                });
+                self.pools
+                    .push(PoolSlot::new(Pool::new(settings, names), Vec::new(), true));
                 self.pools.len() - 1
             });
         let mut members = Vec::with_capacity(programs.len());
@@ -240,11 +237,7 @@ impl Supervisor {
                 events: EventMask::empty(),
                 ..settings
             };
-            self.pools[k] = PoolSlot {
-                pool: Pool::new(inert, Vec::new()),
-                members: Vec::new(),
-                live: false,
-            };
+            self.pools[k] = PoolSlot::new(Pool::new(inert, Vec::new()), Vec::new(), false);
         }
         let in_use: Vec<_> = self
             .live()
@@ -379,6 +372,30 @@ impl Supervisor {
             "serverurl".into(),
             p.server_url.as_deref().map_or_else(none, Value::from),
         ));
+        // Beyond 4.3 (Python clients ignore extra members).
+        let o = &p.orchestration;
+        let pacing = &p.params.pacing;
+        fields.extend([
+            ("depends_on".into(), Value::from(o.depends_on.join(","))),
+            (
+                "ready_check".into(),
+                o.ready_check
+                    .as_ref()
+                    .map_or_else(none, |c| Value::from(c.to_string())),
+            ),
+            (
+                "ready_timeout".into(),
+                p.params.ready_timeout.map_or_else(none, int),
+            ),
+            ("ready_interval".into(), int(o.ready_interval_secs)),
+            ("essential".into(), Value::Bool(o.essential)),
+            ("backoff".into(), Value::from(pacing.curve.name())),
+            ("backoff_max".into(), int(pacing.max_secs)),
+            (
+                "fatal_retry_after".into(),
+                int(pacing.fatal_retry_after_secs),
+            ),
+        ]);
         Value::Struct(fields)
     }
 }

@@ -18,33 +18,14 @@ use event_proto::ProcessState;
 use super::state::{Phase, Supervisor};
 use crate::daemon::ready_probe::{spawn_probe, ProbeResult};
 use crate::log_level::LogLevel;
-use crate::model::ReadyCheck;
+use crate::model::{resolve_dependencies, ReadyCheck};
 use crate::process::Now;
 use crate::rpc::Fault;
 
 impl Supervisor {
     /// Resolves every slot's `depends_on` names to slot indices, and the reverse.
     pub(super) fn wire_dependencies(&mut self) {
-        let n = self.procs.len();
-        let mut deps = vec![Vec::new(); n];
-        for (i, dep_list) in deps.iter_mut().enumerate() {
-            for name in &self.procs[i].model.orchestration.depends_on {
-                for (j, other) in self.procs.iter().enumerate() {
-                    if j == i || other.removed {
-                        continue;
-                    }
-                    let o = &other.model;
-                    let unit = if o.orchestration.unit.is_empty() {
-                        &o.params.name
-                    } else {
-                        &o.orchestration.unit
-                    };
-                    if (unit == name || o.params.group == *name) && !dep_list.contains(&j) {
-                        dep_list.push(j);
-                    }
-                }
-            }
-        }
+        let deps = resolve_dependencies(self.procs.iter().map(|s| (&s.model, s.removed)));
         for slot in &mut self.procs {
             slot.dependants.clear();
         }
@@ -212,11 +193,16 @@ impl Supervisor {
         })
     }
 
-    /// The description of a process that waits for, or was blocked by, its dependencies.
+    /// The description of a process that waits for its dependencies or its ready check, or
+    /// was blocked by a dependency.
     pub(super) fn dependency_note(&self, i: usize) -> Option<String> {
         let slot = &self.procs[i];
         if let Some(why) = &slot.blocked {
             return Some(why.clone());
+        }
+        if slot.machine.awaits_ready_check() {
+            let check = slot.model.orchestration.ready_check.as_ref();
+            return check.map(|c| format!("waiting for its ready check ({c})"));
         }
         if !slot.start_wanted {
             return None;

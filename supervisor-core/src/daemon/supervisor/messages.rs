@@ -6,6 +6,10 @@ use tokio::sync::oneshot;
 
 use crate::pool::PoolCounters;
 
+/// The last sequence number handed out, and the kept events after the one asked for:
+/// (sequence number, event type, payload text).
+pub type RecentEventsReply = (u64, Vec<(u64, String, String)>);
+
 /// Identifies one pipe of one spawn of one process.
 pub(super) type PipeId = (usize, Channel, u64);
 
@@ -24,6 +28,16 @@ pub enum Control {
     PoolCounters(oneshot::Sender<Vec<(String, PoolCounters)>>),
     /// The main log file and the identifier (for the web pages).
     WebInfo(oneshot::Sender<(Option<std::path::PathBuf>, String)>),
+    /// The events kept for the web console after sequence number `after`, and the last
+    /// number handed out.
+    RecentEvents {
+        /// The last sequence number the console has.
+        after: u64,
+        /// Where the answer goes.
+        reply: oneshot::Sender<RecentEventsReply>,
+    },
+    /// What a `/metrics` scrape shows, from the task's side.
+    Metrics(oneshot::Sender<crate::metrics::MetricsSnapshot>),
     /// An XML-RPC call, answered on `reply` (possibly much later, for calls that wait).
     Rpc {
         /// The decoded call.

@@ -16,16 +16,22 @@
 //! - `dependencies`: `depends_on` gating of starts and stops, ready-check probes, `essential`;
 //! - `rpc`, `waiting`, `multicall`, `config_rpc`: the XML-RPC handlers (those that answer at
 //!   once, those that wait, `system.multicall`, configuration), naming methods by [`crate::rpc::Method`];
-//! - `routes`, `web_controller`: the HTTP side, which talks to the task only by message.
+//! - `metrics_snapshot`: what a `/metrics` scrape needs from the task;
+//! - `recent_events`: the last events, kept for the web console while one watches;
+//! - `routes`, `web_controller`, `console_routes`: the HTTP side (XML-RPC, 4.3's pages, the
+//!   live console's script and JSON), which talks to the task only by message.
 
 mod child_logs;
 mod config_rpc;
+mod console_routes;
 mod dependencies;
 mod effects;
 mod leftovers;
 pub mod messages;
+mod metrics_snapshot;
 mod multicall;
 mod pool_wiring;
+mod recent_events;
 mod routes;
 mod rpc;
 mod shutdown;

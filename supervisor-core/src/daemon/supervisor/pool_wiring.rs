@@ -28,6 +28,8 @@ impl Supervisor {
 
     /// Emits an event to the first `npools` pools (those that exist at that point of startup).
     pub(super) fn emit_to(&mut self, event_type: EventType, payload: &Payload, npools: usize) {
+        self.recent
+            .record(event_type, payload, std::time::Instant::now());
         let mut out = Vec::new();
         let npools = npools.min(self.pools.len());
         let pools = self.pools[..npools].iter_mut().map(|s| &mut s.pool);
@@ -42,6 +44,8 @@ impl Supervisor {
         payload: &Payload,
         details: Option<&str>,
     ) {
+        self.recent
+            .record(event_type, payload, std::time::Instant::now());
         let mut out = Vec::new();
         let pools = self.pools.iter_mut().map(|s| &mut s.pool);
         self.bus
@@ -76,7 +80,9 @@ impl Supervisor {
             PoolAction::Send { listener, bytes } => {
                 let i = self.pools[k].members[listener];
                 let sent = self.stdin(i).is_some_and(|tx| tx.send(bytes).is_ok());
-                if !sent {
+                if sent {
+                    self.pools[k].sent(listener, std::time::Instant::now());
+                } else {
                     self.pools[k].pool.send_failed(listener, more);
                 }
             }

@@ -9,11 +9,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::messages::Control;
 
-/// for the supervisor task.
+/// The HTTP routes (XML-RPC, the web pages, `/metrics`), answered through messages to the
+/// supervisor task.
 #[derive(Debug, Clone)]
 pub struct RpcRoutes {
     pub(super) control: mpsc::UnboundedSender<Control>,
     heap_trim: Arc<crate::daemon::heap_trim::HeapTrim>,
+    /// When the routes were made: the daemon's start, for its uptime.
+    started: std::time::Instant,
     /// The token the web page's forms must carry.
     pub(super) csrf: crate::daemon::web_guard::CsrfToken,
 }
@@ -24,6 +27,7 @@ impl RpcRoutes {
         RpcRoutes {
             control,
             heap_trim: crate::daemon::heap_trim::HeapTrim::new(),
+            started: std::time::Instant::now(),
             csrf: crate::daemon::web_guard::CsrfToken::new(),
         }
     }
@@ -55,6 +59,43 @@ impl crate::http::Routes for RpcRoutes {
             Err(_) => Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE),
         }
     }
+    async fn metrics(&self, format: crate::metrics::Format) -> crate::http::Reply {
+        use crate::http::Reply;
+        use crate::metrics::{procfs, render, DaemonStats};
+        let (reply, rx) = oneshot::channel();
+        if self.control.send(Control::Metrics(reply)).is_err() {
+            return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE);
+        }
+        let Ok(mut snapshot) = rx.await else {
+            return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE);
+        };
+        let uptime_secs = self.started.elapsed().as_secs_f64();
+        // Reading /proc for every process and rendering happen off the event loop.
+        let rendered = tokio::task::spawn_blocking(move || {
+            for p in &mut snapshot.processes {
+                if p.pid != 0 {
+                    p.usage = procfs::process_usage(p.pid);
+                }
+            }
+            let own = procfs::process_usage(std::process::id()).unwrap_or_default();
+            let daemon = DaemonStats {
+                resident_bytes: own.1,
+                open_fds: procfs::own_open_fds().unwrap_or_default(),
+                uptime_secs,
+            };
+            render(&snapshot, daemon, format)
+        })
+        .await;
+        match rendered {
+            Ok(text) => Reply {
+                status: hyper::StatusCode::OK,
+                content_type: format.content_type(),
+                body: text.into(),
+            },
+            Err(_) => Reply::error(hyper::StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
     async fn get(&self, path: &str, query: &str) -> crate::http::Answer {
         self.web(path, query).await
     }

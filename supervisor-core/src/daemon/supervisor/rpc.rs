@@ -305,6 +305,17 @@ impl Supervisor {
                 self.live_pools()
                     .map(|pool| {
                         let c = pool.counters();
+                        let listeners = pool
+                            .listener_names()
+                            .enumerate()
+                            .filter_map(|(m, name)| {
+                                let state = pool.listener_state(m)?;
+                                Some(Value::structure([
+                                    ("name", Value::from(name)),
+                                    ("state", Value::from(state.as_str())),
+                                ]))
+                            })
+                            .collect();
                         Value::structure([
                             ("name", Value::from(pool.name())),
                             ("accepted", Value::Int(c.accepted as i64)),
@@ -314,6 +325,7 @@ impl Supervisor {
                             ("rebuffered", Value::Int(c.rebuffered as i64)),
                             ("dropped", Value::Int(c.dropped as i64)),
                             ("queued", Value::Int(pool.queued() as i64)),
+                            ("listeners", Value::Array(listeners)),
                         ])
                     })
                     .collect(),

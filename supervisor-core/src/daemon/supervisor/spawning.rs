@@ -145,6 +145,7 @@ impl Supervisor {
                 let slot = &mut self.procs[i];
                 slot.generation += 1;
                 slot.listener_output.clear();
+                slot.spawns += 1;
                 slot.stdout_closed_at = None;
                 slot.probe_due = None;
                 slot.probing = false;

@@ -69,6 +69,8 @@ pub(super) struct Slot {
     pub(super) probe_due: Option<Instant>,
     /// A probe is in flight.
     pub(super) probing: bool,
+    /// How many times it was spawned.
+    pub(super) spawns: u64,
 }
 
 /// What a spawn in flight will need once its child exists.
@@ -113,6 +115,7 @@ impl Slot {
             stop_wanted: false,
             probe_due: None,
             probing: false,
+            spawns: 0,
         }
     }
 }
@@ -126,6 +129,38 @@ pub(super) struct PoolSlot {
     /// `false` once its group is removed: the pool is then replaced by an inert one, and the
     /// slot kept so that pool indices stay valid.
     pub(super) live: bool,
+    /// When each member was last sent an event (for the delivery latency).
+    pub(super) sent_at: Vec<Option<Instant>>,
+    /// Time from an envelope's write to its `OK`.
+    pub(super) latency: crate::metrics::Histogram,
+}
+
+impl PoolSlot {
+    /// A pool slot with no delivery measured yet.
+    pub(super) fn new(pool: Pool, members: Vec<usize>, live: bool) -> PoolSlot {
+        PoolSlot {
+            pool,
+            members,
+            live,
+            sent_at: Vec::new(),
+            latency: crate::metrics::Histogram::default(),
+        }
+    }
+
+    /// Notes that member `m` was just sent an event.
+    pub(super) fn sent(&mut self, m: usize, at: Instant) {
+        if self.sent_at.len() <= m {
+            self.sent_at.resize(m + 1, None);
+        }
+        self.sent_at[m] = Some(at);
+    }
+
+    /// Member `m` acknowledged its event at `at`: the delivery latency is observed.
+    pub(super) fn acknowledged(&mut self, m: usize, at: Instant) {
+        if let Some(sent) = self.sent_at.get_mut(m).and_then(Option::take) {
+            self.latency.observe(at.duration_since(sent).as_secs_f64());
+        }
+    }
 }
 
 /// Where the daemon is in its life.
@@ -192,6 +227,8 @@ pub(super) struct Supervisor {
     pub(super) check_pids: HashMap<u32, (usize, u64)>,
     /// The daemon's exit status: 1 once an essential process failed.
     pub(super) exit_status: i32,
+    /// The last events, for the web console.
+    pub(super) recent: super::recent_events::RecentEvents,
 }
 
 /// How long a listener may live on after closing its stdout before it is treated as broken
@@ -247,11 +284,7 @@ impl Supervisor {
                     .iter()
                     .map(|&i| procs[i].model.params.name.clone())
                     .collect();
-                PoolSlot {
-                    pool: Pool::new(settings.clone(), names),
-                    members,
-                    live: true,
-                }
+                PoolSlot::new(Pool::new(settings.clone(), names), members, true)
             })
             .collect();
         let now_secs = now
@@ -290,6 +323,7 @@ impl Supervisor {
             probe_tx,
             check_pids: HashMap::new(),
             exit_status: 0,
+            recent: Default::default(),
         };
         sup.wire_dependencies();
         sup

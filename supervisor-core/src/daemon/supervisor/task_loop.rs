@@ -186,7 +186,11 @@ impl Supervisor {
                             self.log_listener_output(i);
                         }
                     }
+                    let delivered = self.pools[k].pool.counters().delivered;
                     self.with_pool(k, |pool, out| pool.listener_output(m, &data, out));
+                    if self.pools[k].pool.counters().delivered > delivered {
+                        self.pools[k].acknowledged(m, now.mono);
+                    }
                     return;
                 }
                 let mut out = Vec::new();
@@ -302,6 +306,12 @@ impl Supervisor {
                     }
                 };
                 let _ = reply.send((path, self.model.identifier.clone()));
+            }
+            Control::RecentEvents { after, reply } => {
+                let _ = reply.send(self.recent.since(after, now.mono));
+            }
+            Control::Metrics(reply) => {
+                let _ = reply.send(self.metrics_snapshot(now));
             }
             Control::PoolCounters(reply) => {
                 let counters = self

@@ -16,6 +16,9 @@ impl RpcRoutes {
         use crate::daemon::web;
         use crate::http::{Answer, Reply};
         let not_found = || Answer::Full(Reply::error(hyper::StatusCode::NOT_FOUND));
+        if let Some(answer) = self.console(path, query).await {
+            return answer;
+        }
         let (main_log, identifier) = {
             let (tx, rx) = oneshot::channel();
             if self.control.send(Control::WebInfo(tx)).is_err() {
