@@ -18,6 +18,7 @@ use supervisor_core::model::RunAs;
 
 fn request(script: &str) -> SpawnRequest {
     SpawnRequest {
+        cgroup_procs: None,
         argv: vec!["sh".into(), "-c".into(), script.into()],
         env: vec![("PATH".into(), "/usr/bin:/bin".into())],
         directory: None,

@@ -66,3 +66,23 @@ fn sigchld_is_logged_at_debug_like_4_3() {
         });
     }
 }
+
+/// A listener's answer and its next READY make one debug line (`b'RESULT 2\nOKREADY\n'`, as
+/// 4.3 shows them when they come in one read; supervisor's test_issue_663 waits for it),
+/// even when they arrive in separate reads.
+#[test]
+fn listener_output_is_logged_per_exchange() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/split_answer_listener.py"
+    );
+    let d = Daemon::start(
+        Implementation::Rust,
+        &format!("[eventlistener:slow]\ncommand=python3 -u {script}\nevents=TICK_5\n"),
+    )
+    .expect("daemon starts");
+    wait_until(Duration::from_secs(20), "an exchange logged", || {
+        d.main_log()
+            .contains("'slow' stdout output:\nb'RESULT 2\\nOKREADY\\n'")
+    });
+}

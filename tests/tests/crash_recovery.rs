@@ -107,3 +107,60 @@ fn after_a_sigkill_each_program_runs_exactly_once() {
         "{second_run}"
     );
 }
+
+/// With `stoptree` and cgroups, the descendants of the dead supervisord's programs (a
+/// `setsid` grandchild, which the children file does not list) are killed too, logged.
+#[test]
+fn after_a_sigkill_stoptree_descendants_are_killed_too() {
+    if !std::fs::read_to_string("/proc/self/mountinfo").is_ok_and(|m| m.contains(" - cgroup2 ")) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but there is no cgroup v2 hierarchy"
+        );
+        eprintln!("note: no cgroup v2 here; skipping");
+        return;
+    }
+    let mut d = Daemon::start(
+        Implementation::Rust,
+        "[program:tree]\n\
+         command=sh -c 'setsid sh -c \"echo \\$\\$ >> %(here)s/grandchild.pid; exec sleep 6001\" & exec sleep 6000'\n\
+         startsecs=0\nstoptree=true\n",
+    )
+    .expect("daemon starts");
+    let file = d.dir().join("grandchild.pid");
+    let read = || -> Vec<i32> {
+        std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    };
+    wait_until(Duration::from_secs(20), "the grandchild", || {
+        read().len() == 1
+    });
+    let first = read()[0];
+    // Killed by pid when the test ends, whatever happens.
+    struct Kill(i32);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(self.0),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+    let _first_guard = Kill(first);
+    d.crash_and_restart(Implementation::Rust).expect("restarts");
+    wait_until(Duration::from_secs(20), "a new grandchild", || {
+        read().len() == 2
+    });
+    let _second_guard = Kill(read()[1]);
+    let log = d.main_log();
+    assert!(
+        log.contains(&format!("killing pid {first} left in ")),
+        "{log}"
+    );
+    wait_until(Duration::from_secs(10), "the old grandchild gone", || {
+        !std::fs::read_to_string(format!("/proc/{first}/stat")).is_ok_and(|s| !s.contains(") Z "))
+    });
+}

@@ -161,3 +161,23 @@ fn python_4_3_loads_a_file_with_the_new_keys() {
             .is_ok_and(|s| s == "RUNNING")
     });
 }
+
+/// `[supervisord] environment_file` reaches every child, and `%(ENV_x)s` in program sections.
+#[test]
+fn a_daemon_wide_environment_file() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/daemon.env");
+    let d = Daemon::start(
+        Implementation::Rust,
+        &format!(
+            "[supervisord]\nenvironment_file={file}\n\n\
+             [program:show]\ncommand=sh -c 'echo \"child=$DAEMON_WIDE arg=%(ENV_DAEMON_WIDE)s\"; exec sleep 1000'\n\
+             startsecs=0\nstdout_logfile=%(here)s/show.log\n"
+        ),
+    )
+    .expect("daemon starts");
+    let log = d.dir().join("show.log");
+    wait_until(Duration::from_secs(20), "show's line", || {
+        std::fs::read_to_string(&log)
+            .is_ok_and(|s| s.contains("child=from the daemon file arg=from the daemon file"))
+    });
+}

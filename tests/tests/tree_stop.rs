@@ -56,6 +56,15 @@ fn read_pid(path: &Path) -> i32 {
         .expect("a pid")
 }
 
+/// The cgroup v2 path of `pid` (the `0::` line of `/proc/<pid>/cgroup`).
+fn cgroup_of(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("0::").map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn run(stoptree: bool, env: &[(&str, &str)]) -> (Vec<bool>, String) {
     let d = Daemon::start_with_env(Implementation::Rust, &sections(stoptree), "debug", env)
         .expect("daemon starts");
@@ -64,6 +73,17 @@ fn run(stoptree: bool, env: &[(&str, &str)]) -> (Vec<bool>, String) {
         read_pid(&d.dir().join("daemon.pid")),
     ]);
     assert!(pids.0.iter().all(|&p| alive(p)), "{:?}", pids.0);
+    // With cgroups, even the detached descendants are in their program's cgroup (the child
+    // moves itself in before it execs, so nothing it forks starts outside).
+    if stoptree && env.is_empty() {
+        for (&pid, program) in pids.0.iter().zip(["grandchild", "daemonizer"]) {
+            let cg = cgroup_of(pid);
+            assert!(
+                cg.contains("/supervisord-") && cg.ends_with(&format!("/{program}:{program}")),
+                "pid {pid} of {program} in {cg:?}"
+            );
+        }
+    }
     for name in ["grandchild", "daemonizer"] {
         assert_eq!(
             d.rpc(&format!("s.supervisor.stopProcess('{name}')"))

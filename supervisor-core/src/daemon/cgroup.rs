@@ -62,8 +62,8 @@ impl CgroupBase {
         &self.dir
     }
 
-    /// Makes (or reuses) the cgroup of process `group:name` and moves `pid` into it.
-    pub fn enter(&self, group: &str, name: &str, pid: u32) -> io::Result<PathBuf> {
+    /// Makes (or reuses) the cgroup of process `group:name`.
+    pub fn process_dir(&self, group: &str, name: &str) -> io::Result<PathBuf> {
         let leaf = format!("{group}:{name}").replace(['/', '\n'], "_");
         let dir = self.dir.join(leaf);
         match std::fs::create_dir(&dir) {
@@ -71,6 +71,12 @@ impl CgroupBase {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
+        Ok(dir)
+    }
+
+    /// Makes (or reuses) the cgroup of process `group:name` and moves `pid` into it.
+    pub fn enter(&self, group: &str, name: &str, pid: u32) -> io::Result<PathBuf> {
+        let dir = self.process_dir(group, name)?;
         std::fs::write(dir.join("cgroup.procs"), pid.to_string())?;
         Ok(dir)
     }
@@ -85,6 +91,39 @@ impl CgroupBase {
             }
         }
         let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// The process cgroups a previous supervisord (pid `old_pid`) of the same cgroup made, if
+/// that one is gone and left them: `(cgroup, its pids)` for each.
+pub fn leftovers_of(old_pid: i32) -> Vec<(PathBuf, Vec<i32>)> {
+    let (Ok(mount), Ok(own)) = (unified_mount(), own_path()) else {
+        return Vec::new();
+    };
+    let base = mount
+        .join(own.trim_start_matches('/'))
+        .join(format!("supervisord-{old_pid}"));
+    let Ok(entries) = std::fs::read_dir(&base) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("cgroup.procs").exists())
+        .map(|p| {
+            let pids = members(&p);
+            (p, pids)
+        })
+        .collect()
+}
+
+/// Removes the process cgroups in `dirs` and their base, once empty.
+pub fn remove_leftovers(dirs: &[PathBuf]) {
+    for d in dirs {
+        let _ = std::fs::remove_dir(d);
+    }
+    if let Some(base) = dirs.first().and_then(|d| d.parent()) {
+        let _ = std::fs::remove_dir(base);
     }
 }
 

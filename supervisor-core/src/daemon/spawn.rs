@@ -53,6 +53,9 @@ pub struct SpawnRequest {
     pub redirect_stderr: bool,
     /// `[fcgi-program:x]`: the group's listening socket becomes the child's stdin.
     pub stdin_socket: Option<std::sync::Arc<std::os::fd::OwnedFd>>,
+    /// `stoptree` with cgroups: the `cgroup.procs` file the child moves itself into before
+    /// it execs, so nothing it forks starts outside its cgroup.
+    pub cgroup_procs: Option<PathBuf>,
 }
 
 /// A started child and the daemon's ends of its pipes.
@@ -192,8 +195,8 @@ pub fn spawn(req: &SpawnRequest, name: &str) -> Result<Spawned, SpawnError> {
     // Without a hook std uses posix_spawn, which is much cheaper than fork for a daemon with
     // many mappings (the restart storm bench).
     if let Some(hook) = ChildSetup::new(req) {
-        // SAFETY: `ChildSetup::run` makes only async-signal-safe calls (setgroups, setgid,
-        // setuid, getuid, geteuid, chdir, umask, write, _exit) on data prepared before the
+        // SAFETY: `ChildSetup::run` makes only async-signal-safe calls (open, close, setgroups,
+        // setgid, setuid, getuid, geteuid, chdir, umask, write, _exit) on data prepared before the
         // fork, and allocates nothing.
         unsafe {
             cmd.pre_exec(move || {
@@ -232,12 +235,18 @@ struct ChildSetup {
     /// `supervisor: couldn't chdir to <dir>: `.
     chdir_msg: Vec<u8>,
     umask: Option<libc::mode_t>,
+    /// `cgroup.procs` of the child's cgroup, to write `0` (itself) into.
+    cgroup_procs: Option<CString>,
 }
 
 impl ChildSetup {
     /// The steps `req` needs in the child, or none.
     fn new(req: &SpawnRequest) -> Option<ChildSetup> {
-        if req.user.is_none() && req.directory.is_none() && req.umask.is_none() {
+        if req.user.is_none()
+            && req.directory.is_none()
+            && req.umask.is_none()
+            && req.cgroup_procs.is_none()
+        {
             return None;
         }
         let user = req.user.as_ref().map(|u| (u.uid, u.gid, u.groups.clone()));
@@ -257,11 +266,27 @@ impl ChildSetup {
             directory,
             chdir_msg: format!("supervisor: couldn't chdir to {shown}: ").into_bytes(),
             umask: req.umask.map(|m| m as libc::mode_t),
+            cgroup_procs: req
+                .cgroup_procs
+                .as_ref()
+                .and_then(|p| CString::new(p.as_os_str().as_bytes()).ok()),
         })
     }
 
     /// Runs in the child between fork and exec: async-signal-safe calls only.
     fn run(&self) {
+        if let Some(procs) = &self.cgroup_procs {
+            // First, before anything can fork. A failure leaves the parent's move (after the
+            // spawn) and the /proc search to find the tree.
+            // SAFETY: open/write/close on a valid NUL-terminated path and a static buffer.
+            unsafe {
+                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd >= 0 {
+                    libc::write(fd, b"0".as_ptr().cast(), 1);
+                    libc::close(fd);
+                }
+            }
+        }
         if let Some((uid, gid, groups)) = &self.user {
             // SAFETY: plain syscalls on values owned by `self`.
             let (cur_uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };

@@ -169,6 +169,31 @@ impl Supervisor {
                 ),
             );
         }
+        self.kill_leftover_cgroups(old_pid);
         let _ = std::fs::remove_file(&path);
+    }
+
+    /// What is left in the cgroups of the previous supervisord's `stoptree` processes (their
+    /// descendants, which the children file does not list) is killed, each pid logged.
+    fn kill_leftover_cgroups(&mut self, old_pid: i32) {
+        let groups = crate::daemon::cgroup::leftovers_of(old_pid);
+        for (dir, pids) in &groups {
+            for pid in pids {
+                self.line(
+                    LogLevel::Warn,
+                    format!(
+                        "killing pid {pid} left in {} by a previous supervisord (pid {old_pid})",
+                        dir.display()
+                    ),
+                );
+            }
+            crate::daemon::cgroup::kill_all(dir);
+            let deadline = Instant::now() + KILL_WAIT;
+            while !crate::daemon::cgroup::members(dir).is_empty() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let dirs: Vec<_> = groups.into_iter().map(|(d, _)| d).collect();
+        crate::daemon::cgroup::remove_leftovers(&dirs);
     }
 }

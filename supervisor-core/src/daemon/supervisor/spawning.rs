@@ -27,6 +27,7 @@ impl Supervisor {
     /// The first half of a spawn (the machine asked for one): builds the request, opens the
     /// logs, and hands the request to the spawner thread.
     pub(super) fn do_spawn(&mut self, i: usize, now: Now) {
+        let cgroup_procs = self.tree_prepare(i);
         let slot = &self.procs[i];
         let params = slot.model.params.clone();
         let env = child_environment(
@@ -52,6 +53,7 @@ impl Supervisor {
                 .fcgi_socket
                 .as_ref()
                 .and_then(|s| self.fcgi_sockets.get(s).cloned()),
+            cgroup_procs,
         };
         if slot.model.fcgi_socket.is_some() && req.stdin_socket.is_none() {
             let mut out = Vec::new();
@@ -142,6 +144,7 @@ impl Supervisor {
                 spawned_pid = Some(pid);
                 let slot = &mut self.procs[i];
                 slot.generation += 1;
+                slot.listener_output.clear();
                 slot.spawns += 1;
                 slot.stdout_closed_at = None;
                 slot.probe_due = None;

@@ -46,6 +46,10 @@ pub(super) struct Slot {
     /// When a listener's stdout reached EOF while its process was alive; if it is still
     /// alive [`STDOUT_CLOSED_GRACE`] later it can never answer and is restarted.
     pub(super) stdout_closed_at: Option<Instant>,
+    /// A listener's protocol output not yet shown in the main log (debug level): shown up to
+    /// and including each `READY\n`, so an answer and the next READY make one line whatever
+    /// reads they arrived in.
+    pub(super) listener_output: Vec<u8>,
     /// Its group was removed (`removeProcessGroup`): the slot is kept so indices stay
     /// valid, but it is no longer part of the daemon.
     pub(super) removed: bool,
@@ -101,6 +105,7 @@ impl Slot {
             listener,
             restart_when_stopped: false,
             stdout_closed_at: None,
+            listener_output: Vec::new(),
             removed: false,
             spawning: None,
             deps: Vec::new(),

@@ -30,12 +30,11 @@ pub(super) struct Trees {
 }
 
 impl Supervisor {
-    /// Process `i` was spawned as `pid`: with `stoptree`, into a cgroup of its own if
-    /// possible. (A child that forks before it is moved leaves that fork outside the
-    /// cgroup; the `/proc` search still finds it.)
-    pub(super) fn tree_spawned(&mut self, i: usize, pid: u32) {
+    /// Before process `i` is spawned: with `stoptree` and cgroups, its cgroup, made if
+    /// needed; the child moves itself into `cgroup.procs` before it execs.
+    pub(super) fn tree_prepare(&mut self, i: usize) -> Option<PathBuf> {
         if !self.procs[i].model.stoptree {
-            return;
+            return None;
         }
         if self.trees.base.is_none() {
             let base = if std::env::var(STOPTREE_ENV).is_ok_and(|v| v == "proc") {
@@ -54,6 +53,31 @@ impl Supervisor {
                 ),
             }
             self.trees.base = Some(base);
+        }
+        let Some(Ok(base)) = &self.trees.base else {
+            return None;
+        };
+        let p = &self.procs[i].model.params;
+        match base.process_dir(&p.group, &p.name) {
+            Ok(dir) => Some(dir.join("cgroup.procs")),
+            Err(e) => {
+                let name = p.name.clone();
+                self.line(
+                    LogLevel::Warn,
+                    format!(
+                        "stoptree: no cgroup for '{name}' ({e}); its tree is found through /proc"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Process `i` was spawned as `pid`: with `stoptree`, it is in its cgroup (moved again
+    /// from here in case the child could not move itself).
+    pub(super) fn tree_spawned(&mut self, i: usize, pid: u32) {
+        if !self.procs[i].model.stoptree {
+            return;
         }
         let Some(Ok(base)) = &self.trees.base else {
             return;
@@ -94,10 +118,13 @@ impl Supervisor {
         pids
     }
 
-    /// The machine signalled process `i` (`pid`) with `signal`: with `stoptree`, the rest
-    /// of its tree gets the same signal.
+    /// The machine signalled process `i` (`pid`) with `signal`: with `stoptree`, while it is
+    /// being stopped (its stop signal, then SIGKILL), the rest of its tree gets the same
+    /// signal. Other signals (`signalProcess`) go to the process alone, as configured.
     pub(super) fn tree_signal(&mut self, i: usize, pid: u32, signal: crate::signal::Signal) {
-        if !self.procs[i].model.stoptree {
+        if !self.procs[i].model.stoptree
+            || self.procs[i].machine.state() != event_proto::ProcessState::Stopping
+        {
             return;
         }
         let Ok(sig) = NixSignal::try_from(signal.number()) else {
