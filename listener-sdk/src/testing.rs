@@ -634,18 +634,18 @@ impl FakeHttp {
                     body.len()
                 );
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
-                let recorded = match &tls {
-                    None => exchange_one(conn, &answer),
+                let before = seen.lock().unwrap_or_else(PoisonError::into_inner).len();
+                let _ = match &tls {
+                    None => exchange_one(conn, &answer, &seen),
                     Some(config) => match rustls::ServerConnection::new(Arc::clone(config)) {
-                        Ok(server) => exchange_one(rustls::StreamOwned::new(server, conn), &answer),
+                        Ok(server) => {
+                            exchange_one(rustls::StreamOwned::new(server, conn), &answer, &seen)
+                        }
                         Err(e) => Err(io::Error::other(e)),
                     },
                 };
-                if let Ok(request) = recorded {
+                if seen.lock().unwrap_or_else(PoisonError::into_inner).len() > before {
                     n += 1;
-                    seen.lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(request);
                 }
             }
         });
@@ -666,12 +666,19 @@ impl FakeHttp {
     }
 }
 
-/// Reads one request from `conn`, answers `answer`, and returns the request.
-fn exchange_one(mut conn: impl Read + Write, answer: &str) -> io::Result<RecordedRequest> {
+/// Reads one request from `conn`, records it in `seen`, then answers `answer` (recorded
+/// first, so a client that has its answer finds its request recorded).
+fn exchange_one(
+    mut conn: impl Read + Write,
+    answer: &str,
+    seen: &Mutex<Vec<RecordedRequest>>,
+) -> io::Result<()> {
     let request = record_one(&mut conn)?;
+    seen.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(request);
     conn.write_all(answer.as_bytes())?;
-    conn.flush()?;
-    Ok(request)
+    conn.flush()
 }
 
 fn record_one(conn: &mut impl Read) -> io::Result<RecordedRequest> {
