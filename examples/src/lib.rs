@@ -5,6 +5,8 @@
 //! | `event-logger` | writes every event it receives as one JSON line to stderr (so it lands in the listener's `stderr_logfile`) |
 //! | `crashmail` | mails on unexpected exits; superlance's `crashmail`, same options ([`crashmail`]) |
 //! | `fatal-webhook` | posts a JSON alert to a webhook on FATAL (and unexpected exits), with retry and backoff, from a bounded queue ([`fatal_webhook`]) |
+//! | `event-forwarder` | every event into a NATS JetStream stream, at least once, and the process state into a key-value bucket ([`fleet::forwarder`]) |
+//! | `fleet` | `fleet status` and `fleet tail`: every process and event of every host, from NATS ([`fleet::client`]) |
 //! | `httpok` | restarts processes when a URL answers badly; superlance's `httpok`, same options ([`httpok`]) |
 //! | `memmon` | restarts processes over a memory limit; superlance's `memmon`, same options ([`memmon`]) |
 //!

@@ -48,6 +48,8 @@ pub struct StoredMessage {
     pub msg_id: String,
     /// The body, parsed.
     pub body: serde_json::Value,
+    /// When the server stored it (nanoseconds since the epoch).
+    pub stored_ns: i128,
 }
 
 /// A running (or stopped, between [`NatsServer::stop`] and [`NatsServer::start_again`])
@@ -162,7 +164,9 @@ impl NatsServer {
                 tokio::time::timeout(Duration::from_secs(10), messages.next()).await
             {
                 let m = m.map_err(io::Error::other)?;
-                let seq = m.info().map_err(io::Error::other)?.stream_sequence;
+                let info = m.info().map_err(io::Error::other)?;
+                let (seq, stored_ns) =
+                    (info.stream_sequence, info.published.unix_timestamp_nanos());
                 let msg_id = m
                     .headers
                     .as_ref()
@@ -174,6 +178,7 @@ impl NatsServer {
                     subject: m.subject.to_string(),
                     msg_id,
                     body: serde_json::from_slice(&m.payload).unwrap_or_default(),
+                    stored_ns,
                 });
                 if seq >= state.last_sequence {
                     break;

@@ -297,21 +297,24 @@ impl Forwarder {
                 Ok(rt) => rt,
                 Err(e) => {
                     worker_log.log(format_args!("cannot start the publisher: {e}"));
-                    return;
+                    std::process::exit(2);
                 }
             };
             rt.block_on(async move {
-                let servers = match nats.servers() {
-                    Ok(s) => s,
-                    Err(e) => return worker_log.log(e),
+                // A setting that can never work (an unreadable --creds): exit, so that
+                // supervisord shows it; what is spooled stays for the next run.
+                let fatal = |e: &dyn std::fmt::Display| -> ! {
+                    worker_log.log(e);
+                    std::process::exit(2)
                 };
+                let servers = nats.servers().unwrap_or_else(|e| fatal(&e));
                 let options = match nats.options(&name).await {
                     Ok(o) => o.retry_on_initial_connect(),
-                    Err(e) => return worker_log.log(e),
+                    Err(e) => fatal(&e),
                 };
                 let client = match options.connect(servers).await {
                     Ok(c) => c,
-                    Err(e) => return worker_log.log(format_args!("cannot connect: {e}")),
+                    Err(e) => fatal(&format_args!("cannot connect: {e}")),
                 };
                 let js = async_nats::jetstream::ContextBuilder::new()
                     .timeout(Duration::from_secs(5))
