@@ -65,7 +65,10 @@ fn main() -> ExitCode {
             }
         };
         if cli.check {
-            print_check(&path, &config);
+            // Written at once, and a closed stdout (`--check | head`) is not an error.
+            let mut out = String::new();
+            print_check(&path, &config, &mut out);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
             return ExitCode::SUCCESS;
         }
         // A restart re-reads the same file, in the same process ([PROC-SUPD-restart]).
@@ -77,10 +80,11 @@ fn main() -> ExitCode {
 }
 
 /// `--check`: the effective programs with their expanded names and key options.
-fn print_check(path: &std::path::Path, config: &LoadedConfig) {
-    println!("{}: configuration is valid", path.display());
+fn print_check(path: &std::path::Path, config: &LoadedConfig, out: &mut String) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "{}: configuration is valid", path.display());
     for line in &config.options.parse_messages {
-        println!("{} {}", line.level.code(), line.message);
+        let _ = writeln!(out, "{} {}", line.level.code(), line.message);
     }
     for p in &config.model.programs {
         let log = |c: &Option<PathBuf>| {
@@ -91,7 +95,8 @@ fn print_check(path: &std::path::Path, config: &LoadedConfig) {
             Some(k) => format!("eventlistener (pool {})", config.model.pools[k].name),
             None => "program".to_owned(),
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{}:{} [{kind}] priority={} autostart={} autorestart={:?} startsecs={} startretries={} stopsignal={} stoptree={} command={:?} stdout={} stderr={}",
             p.params.group,
             p.params.name,
@@ -109,7 +114,8 @@ fn print_check(path: &std::path::Path, config: &LoadedConfig) {
     }
     for pool in &config.model.pools {
         let events: Vec<&str> = pool.events.types().map(|t| t.as_str()).collect();
-        println!(
+        let _ = writeln!(
+            out,
             "pool {} events={} buffer_size={}{}",
             pool.name,
             events.join(","),
@@ -121,11 +127,12 @@ fn print_check(path: &std::path::Path, config: &LoadedConfig) {
             }
         );
     }
-    print_orchestration(config);
+    print_orchestration(config, out);
 }
 
 /// `--check`'s lines for the keys beyond 4.3, and the start order when `depends_on` is used.
-fn print_orchestration(config: &LoadedConfig) {
+fn print_orchestration(config: &LoadedConfig, out: &mut String) {
+    use std::fmt::Write;
     let programs = &config.model.programs;
     for p in programs {
         let o = &p.orchestration;
@@ -153,19 +160,25 @@ fn print_orchestration(config: &LoadedConfig) {
             ));
         }
         if !keys.is_empty() {
-            println!("{}:{} {}", p.params.group, p.params.name, keys.join(" "));
+            let _ = writeln!(
+                out,
+                "{}:{} {}",
+                p.params.group,
+                p.params.name,
+                keys.join(" ")
+            );
         }
     }
     if programs
         .iter()
         .any(|p| !p.orchestration.depends_on.is_empty())
     {
-        println!("start order (depends_on):");
+        let _ = writeln!(out, "start order (depends_on):");
         for (n, layer) in supervisor_core::model::start_layers(programs)
             .iter()
             .enumerate()
         {
-            println!("  {}: {}", n + 1, layer.join(" "));
+            let _ = writeln!(out, "  {}: {}", n + 1, layer.join(" "));
         }
     }
 }
