@@ -49,11 +49,28 @@ pub enum PipeEvent<Id> {
 pub const PIPE_CHANNEL_BOUND: usize = 128;
 
 /// Starts a task reading `pipe` until EOF, sending chunks to `tx`. While `tx` is full the
-/// task does not read, which is the backpressure on the child.
+/// task does not read, which is the backpressure on the child. A pipe found full is grown
+/// (see [`spawn_reader_with`]).
 pub fn spawn_reader<Id>(
     reader: PipeReader,
     id: Id,
     tx: mpsc::Sender<PipeEvent<Id>>,
+) -> std::io::Result<tokio::task::JoinHandle<()>>
+where
+    Id: Clone + Send + 'static,
+{
+    spawn_reader_with(reader, id, tx, true)
+}
+
+/// [`spawn_reader`], growing the pipe to [`BUSY_PIPE_CAPACITY`] once a read finds it full
+/// only if `grow`. The daemon does not grow a pipe whose chunks become events
+/// (`*_events_enabled`, capture mode): with 64 KiB, an event holds what 4.3's would, and a
+/// listener is not sent chunks sixteen times larger.
+pub fn spawn_reader_with<Id>(
+    reader: PipeReader,
+    id: Id,
+    tx: mpsc::Sender<PipeEvent<Id>>,
+    grow: bool,
 ) -> std::io::Result<tokio::task::JoinHandle<()>>
 where
     Id: Clone + Send + 'static,
@@ -63,7 +80,7 @@ where
         // A quiet pipe holds only a small buffer (500 idle programs cost little memory); a
         // read that fills the buffer doubles the next one, up to READ_CHUNK.
         let mut size = FIRST_READ;
-        let mut grown = false;
+        let mut grown = !grow;
         let mut buf = BytesMut::new();
         loop {
             buf.reserve(size);

@@ -14,7 +14,7 @@ use event_proto::Text;
 
 use super::messages::SpawnId;
 use super::state::{PendingSpawn, Supervisor};
-use crate::daemon::pipes::spawn_reader;
+use crate::daemon::pipes::spawn_reader_with;
 use crate::daemon::reaper::Reaped;
 use crate::daemon::spawn::{child_environment, spawn, SpawnRequest};
 use crate::daemon::spawner::{SpawnDone, SpawnJob};
@@ -171,14 +171,21 @@ impl Supervisor {
                 ));
                 slot.stdout_log = pending.stdout_log;
                 slot.stderr_log = pending.stderr_log;
-                let _ = spawn_reader(
+                // Only a pipe whose chunks are plain log data is grown when busy.
+                let grows = |m: &ChannelModel| !m.events_enabled && m.capture_maxbytes == 0;
+                let _ = spawn_reader_with(
                     child.stdout,
                     (i, Channel::Stdout, generation),
                     self.pipe_tx.clone(),
+                    slot.listener.is_none() && grows(&slot.model.stdout),
                 );
                 if let Some(err) = child.stderr {
-                    let _ =
-                        spawn_reader(err, (i, Channel::Stderr, generation), self.pipe_tx.clone());
+                    let _ = spawn_reader_with(
+                        err,
+                        (i, Channel::Stderr, generation),
+                        self.pipe_tx.clone(),
+                        grows(&slot.model.stderr),
+                    );
                 }
                 slot.stdin = None;
                 slot.stdin_fd = child.stdin;
