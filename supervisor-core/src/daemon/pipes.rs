@@ -62,7 +62,7 @@ where
     spawn_reader_with(reader, id, tx, true)
 }
 
-/// [`spawn_reader`], growing the pipe to [`BUSY_PIPE_CAPACITY`] once a read finds it full
+/// [`spawn_reader`], growing the pipe to 1 MiB once a read finds it full
 /// only if `grow`. The daemon does not grow a pipe whose chunks become events
 /// (`*_events_enabled`, capture mode): with 64 KiB, an event holds what 4.3's would, and a
 /// listener is not sent chunks sixteen times larger.
