@@ -36,21 +36,42 @@ pub use wait::{try_wait_until, wait_until};
 /// `CI` set) this panics, so interop tests fail rather than skip; otherwise it prints a note
 /// and returns false so the test can return early.
 pub fn python_reference() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args([
+    let ok = runs(
+        "python3",
+        &[
             "-c",
             "import supervisor, sys; sys.exit(supervisor.__name__ != 'supervisor')",
-        ])
+        ],
+    );
+    required(
+        ok,
+        "the Python reference",
+        "pip install -r requirements-test.txt",
+    )
+}
+
+/// Whether `program args...` runs and exits 0 (its output discarded).
+pub fn runs(program: &str, args: &[&str]) -> bool {
+    std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
+        .is_ok_and(|s| s.success())
+}
+
+/// The one rule for a component a test needs: when it is missing (`found` false), under CI
+/// (env `CI` set) this panics, so the test fails rather than skips; otherwise it prints a
+/// note saying how to install `what` and returns false so the test can return early.
+pub fn required(found: bool, what: &str, install: &str) -> bool {
+    if !found {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI is set but the Python reference is missing: pip install -r requirements-test.txt"
+            "CI is set but {what} is missing: {install}"
         );
-        eprintln!("note: Python supervisor 4.3 not installed; skipping (pip install -r requirements-test.txt)");
+        eprintln!("note: {what} not installed; skipping ({install})");
     }
-    ok
+    found
 }
 
 /// The chromium binary (Debian's `chromium`, scripts/apt-packages): under CI its absence
@@ -60,13 +81,7 @@ pub fn chromium() -> Option<std::path::PathBuf> {
         .into_iter()
         .map(std::path::PathBuf::from)
         .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but chromium is missing: apt-get install chromium"
-        );
-        eprintln!("note: chromium not installed; skipping (apt-get install chromium)");
-    }
+    required(found.is_some(), "chromium", "apt-get install chromium");
     found
 }
 

@@ -21,20 +21,11 @@ const BINARY: &str = "nats-server";
 /// Whether nats-server is installed: under CI (env `CI` set) its absence panics, so its
 /// tests fail rather than skip; otherwise a note is printed and false returned.
 pub fn nats_installed() -> bool {
-    let ok = Command::new(BINARY)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but {BINARY} is missing: see scripts/apt-packages"
-        );
-        eprintln!("note: {BINARY} not installed; skipping (apt-get install {BINARY})");
-    }
-    ok
+    crate::required(
+        crate::runs(BINARY, &["--version"]),
+        BINARY,
+        &format!("apt-get install {BINARY}"),
+    )
 }
 
 /// One message read back from a stream.

@@ -53,19 +53,11 @@ pub struct SmtpServer {
 /// Whether aiosmtpd is installed: under CI (env `CI` set) its absence panics, so mail tests
 /// fail rather than skip; otherwise a note is printed and false returned.
 pub fn aiosmtpd_installed() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but aiosmtpd is missing: pip install -r requirements-test.txt"
-        );
-        eprintln!("note: aiosmtpd not installed; skipping (pip install -r requirements-test.txt)");
-    }
-    ok
+    crate::required(
+        crate::runs("python3", &["-c", "import aiosmtpd"]),
+        "aiosmtpd",
+        "pip install -r requirements-test.txt",
+    )
 }
 
 fn script() -> PathBuf {

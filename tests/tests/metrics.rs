@@ -17,15 +17,7 @@ const CREDS: &str = "dXNlcjpzZWNyZXQ="; // user:secret
 /// Debian's prometheus: under CI its absence fails the test.
 fn prometheus() -> Option<PathBuf> {
     let path = PathBuf::from("/usr/bin/prometheus");
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but prometheus is missing: apt-get install prometheus"
-    );
-    eprintln!("note: prometheus not installed; skipping (apt-get install prometheus)");
-    None
+    tests::required(path.exists(), "prometheus", "apt-get install prometheus").then_some(path)
 }
 
 /// One HTTP/1.0 GET; the whole response, or "" when nothing listens yet.
