@@ -181,3 +181,74 @@ fn a_daemon_wide_environment_file() {
             .is_ok_and(|s| s.contains("child=from the daemon file arg=from the daemon file"))
     });
 }
+
+/// A child inherits the daemon's own environment under the `SUPERVISOR_*` variables and
+/// `environment=` (the request carries only what is set on top of it), and a command word is
+/// looked up in the program's own `PATH` when it sets one.
+#[test]
+fn children_inherit_the_daemons_environment_under_their_own() {
+    let dir = TempDir::new("envinherit").expect("temp dir");
+    let bin = dir.join("bin");
+    std::fs::create_dir(&bin).expect("bin dir");
+    let tool = bin.join("only-here");
+    std::fs::write(&tool, "#!/bin/sh\necho TOOL=ran\n").expect("tool");
+    std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let conf = dir.join("supervisord.conf");
+    let d = dir.path().display();
+    std::fs::write(
+        &conf,
+        format!(
+            "[unix_http_server]\nfile={d}/s.sock\n[supervisord]\nnodaemon=true\n\
+             logfile={d}/supervisord.log\npidfile={d}/supervisord.pid\nchildlogdir={d}\n\
+             [rpcinterface:supervisor]\n\
+             supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\
+             [program:show]\n\
+             command=sh -c 'echo DAEMON_ONLY=$DAEMON_ONLY; echo NAME=$SUPERVISOR_PROCESS_NAME; \
+             echo GROUP=$SUPERVISOR_GROUP_NAME; echo ENABLED=$SUPERVISOR_ENABLED; \
+             echo OVERRIDDEN=$OVERRIDDEN; echo END; exec sleep 1000'\n\
+             environment=OVERRIDDEN=by-program\n\
+             startsecs=0\nstdout_logfile={d}/show.log\n\
+             [program:tool]\ncommand=only-here\nenvironment=PATH=\"{bin}:/usr/bin:/bin\"\n\
+             startsecs=0\nautorestart=false\nstdout_logfile={d}/tool.log\n",
+            bin = bin.display()
+        ),
+    )
+    .expect("config");
+    let mut daemon = tests::StopOnDrop(
+        Command::new(rust_binary("supervisord"))
+            .arg("-c")
+            .arg(&conf)
+            .env("DAEMON_ONLY", "inherited")
+            .env("SUPERVISOR_GROUP_NAME", "stale")
+            .env("OVERRIDDEN", "by-daemon")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("supervisord starts"),
+    );
+    let log = dir.join("show.log");
+    wait_until(
+        Duration::from_secs(20),
+        "show logged its environment",
+        || std::fs::read_to_string(&log).is_ok_and(|s| s.contains("END")),
+    );
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "DAEMON_ONLY=inherited",
+            "NAME=show",
+            "GROUP=show",
+            "ENABLED=1",
+            "OVERRIDDEN=by-program",
+            "END"
+        ],
+        "{text}"
+    );
+    let tool_log = dir.join("tool.log");
+    wait_until(Duration::from_secs(20), "the PATH-found tool ran", || {
+        std::fs::read_to_string(&tool_log).is_ok_and(|s| s.contains("TOOL=ran"))
+    });
+    assert!(daemon.running());
+}

@@ -1,21 +1,22 @@
-//! Handing freed memory back to the OS after a burst of large RPC responses.
+//! Handing freed memory back to the OS after a burst: of large RPC responses, or of spawns.
 //!
-//! A `getAllProcessInfo` with 500 programs builds and frees about a megabyte; glibc keeps such
-//! memory in its free lists, so a dashboard polling the daemon would leave it resident for
-//! good. Once the large responses stop for [`QUIET`], [`HeapTrim`] asks the allocator to give
-//! the free pages back (`malloc_trim`), one call per burst: no timer runs while nothing happens.
+//! A `getAllProcessInfo` with 500 programs builds and frees about a megabyte, and 500 spawns
+//! queued at start hold their requests until the spawner has run them; glibc keeps such
+//! memory in its free lists, so it would stay resident for good. Once a burst has been quiet
+//! for [`QUIET`], [`HeapTrim`] asks the allocator to give the free pages back (`malloc_trim`),
+//! one call per burst: no timer runs while nothing happens.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long after the last large response the heap is trimmed.
+/// How long after the last of a burst the heap is trimmed.
 pub const QUIET: Duration = Duration::from_millis(250);
 
-/// Trims the heap [`QUIET`] after the last of a burst of large responses.
+/// Trims the heap [`QUIET`] after the last of a burst.
 #[derive(Debug, Default)]
 pub struct HeapTrim {
-    /// Bumped by every large response.
+    /// Bumped by every large response or ended spawn burst.
     generation: AtomicU64,
     /// Whether a trim task is waiting for the burst to end.
     armed: AtomicBool,
@@ -27,9 +28,10 @@ impl HeapTrim {
         Arc::new(HeapTrim::default())
     }
 
-    /// Notes a large response; the heap is trimmed once none has come for [`QUIET`]. Must be
+    /// Notes a large response or the end of a spawn burst; the heap is trimmed once nothing
+    /// more has come for [`QUIET`]. Must be
     /// called within a tokio runtime.
-    pub fn after_large_response(self: &Arc<Self>) {
+    pub fn after_burst(self: &Arc<Self>) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         if self.armed.swap(true, Ordering::AcqRel) {
             return;
@@ -94,11 +96,11 @@ mod tests {
     #[tokio::test]
     async fn a_burst_arms_one_trim_that_fires_after_it_ends() {
         let trim = HeapTrim::new();
-        trim.after_large_response();
+        trim.after_burst();
         assert!(trim.armed.load(Ordering::Acquire));
         // More responses while armed extend the burst instead of arming another trim.
         tokio::time::sleep(QUIET / 2).await;
-        trim.after_large_response();
+        trim.after_burst();
         assert_eq!(trim.generation.load(Ordering::Acquire), 2);
         let started = tokio::time::Instant::now();
         let deadline = started + Duration::from_secs(10);
@@ -111,7 +113,7 @@ mod tests {
             "trimmed before the burst was quiet for {QUIET:?}"
         );
         // The next burst arms again.
-        trim.after_large_response();
+        trim.after_burst();
         assert!(trim.armed.load(Ordering::Acquire));
     }
 }

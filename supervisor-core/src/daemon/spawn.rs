@@ -41,7 +41,10 @@ impl std::error::Error for SpawnError {}
 pub struct SpawnRequest {
     /// argv, already split ([CFG-CMD-split]); `argv[0]` is the word as written.
     pub argv: Vec<String>,
-    /// The complete environment (see [`child_environment`]).
+    /// What is set on top of the daemon's own environment, which the child inherits (see
+    /// [`child_environment`] with nothing inherited). The daemon's environment is not copied
+    /// into each request: a burst of queued spawns (500 programs at start) would otherwise
+    /// hold one copy per program.
     pub env: Vec<(String, String)>,
     /// `directory=`.
     pub directory: Option<PathBuf>,
@@ -162,8 +165,9 @@ pub fn spawn(req: &SpawnRequest, name: &str) -> Result<Spawned, SpawnError> {
         .iter()
         .rev()
         .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.as_str());
-    let program = resolve_command(word, path_var)?;
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var("PATH").ok());
+    let program = resolve_command(word, path_var.as_deref())?;
     let pipe_err = |e: std::io::Error| match e.raw_os_error() {
         Some(libc::EMFILE) | Some(libc::ENFILE) => {
             SpawnError(format!("too many open files to spawn '{name}'"))
@@ -183,7 +187,6 @@ pub fn spawn(req: &SpawnRequest, name: &str) -> Result<Spawned, SpawnError> {
     let mut cmd = Command::new(&program);
     cmd.arg0(word)
         .args(&req.argv[1..])
-        .env_clear()
         .envs(req.env.iter().map(|(k, v)| (k, v)))
         .stdin(match &req.stdin_socket {
             Some(sock) => Stdio::from(sock.try_clone().map_err(pipe_err)?),

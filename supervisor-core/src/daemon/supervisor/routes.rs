@@ -49,7 +49,7 @@ impl crate::http::Routes for RpcRoutes {
                 // Encoding (and freeing) a response of hundreds of structs takes longer than
                 // building it: do it on the blocking pool so the event loop, and every other
                 // client, is not held up by it.
-                self.heap_trim.after_large_response();
+                self.heap_trim.after_burst();
                 match tokio::task::spawn_blocking(move || response.encode()).await {
                     Ok(doc) => Reply::xml(doc),
                     Err(_) => Reply::error(hyper::StatusCode::INTERNAL_SERVER_ERROR),

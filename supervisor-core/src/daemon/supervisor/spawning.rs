@@ -13,7 +13,7 @@ use event_proto::payload::Channel;
 use event_proto::Text;
 
 use super::messages::SpawnId;
-use super::state::{PendingSpawn, Supervisor};
+use super::state::{PendingSpawn, Supervisor, TRIM_AFTER_SPAWNS};
 use crate::daemon::pipes::spawn_reader_with;
 use crate::daemon::reaper::Reaped;
 use crate::daemon::spawn::{child_environment, spawn, SpawnRequest};
@@ -30,8 +30,9 @@ impl Supervisor {
         let cgroup_procs = self.tree_prepare(i);
         let slot = &self.procs[i];
         let params = slot.model.params.clone();
+        // Only what is set on top of the daemon's environment: the child inherits the rest.
         let env = child_environment(
-            std::env::vars(),
+            std::iter::empty(),
             &params.name,
             &params.group,
             slot.model
@@ -116,6 +117,14 @@ impl Supervisor {
     pub(super) fn on_spawned(&mut self, done: SpawnDone<SpawnId>, now: Now) {
         let (i, token) = done.id;
         self.spawns_in_flight = self.spawns_in_flight.saturating_sub(1);
+        self.burst_spawns += 1;
+        if self.spawns_in_flight == 0 {
+            // Each queued request held its argv, environment and log handles until now.
+            if self.burst_spawns >= TRIM_AFTER_SPAWNS {
+                self.heap_trim.after_burst();
+            }
+            self.burst_spawns = 0;
+        }
         let pending = self
             .procs
             .get_mut(i)

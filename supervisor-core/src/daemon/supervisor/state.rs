@@ -73,6 +73,9 @@ pub(super) struct Slot {
     pub(super) spawns: u64,
 }
 
+/// How many spawns in one burst make it worth trimming the heap after it.
+pub(super) const TRIM_AFTER_SPAWNS: usize = 32;
+
 /// What a spawn in flight will need once its child exists.
 pub(super) struct PendingSpawn {
     /// Matches the result to this request.
@@ -219,6 +222,11 @@ pub(super) struct Supervisor {
     pub(super) next_spawn_token: u64,
     /// Spawns handed to the spawner and not yet taken in.
     pub(super) spawns_in_flight: usize,
+    /// Spawns taken in since none was last in flight: a burst (500 programs at start) that
+    /// ends with at least [`TRIM_AFTER_SPAWNS`] gives its freed memory back.
+    pub(super) burst_spawns: usize,
+    /// Trims the heap once a burst of spawns is over.
+    pub(super) heap_trim: Arc<crate::daemon::heap_trim::HeapTrim>,
     /// Reaped pids that no process owned while spawns were in flight.
     pub(super) early_exits: Vec<Reaped>,
     /// Where `tcp:`/`http(s):` ready-check probes report.
@@ -319,6 +327,8 @@ impl Supervisor {
             spawner,
             next_spawn_token: 0,
             spawns_in_flight: 0,
+            burst_spawns: 0,
+            heap_trim: crate::daemon::heap_trim::HeapTrim::new(),
             early_exits: Vec::new(),
             probe_tx,
             check_pids: HashMap::new(),
