@@ -378,24 +378,28 @@ impl Spool {
     }
 
     /// Appends one record to the last segment (a new one if it is full); returns the
-    /// segment and where the payload went. On error nothing is recorded and the next
-    /// record overwrites whatever part of this one reached the file.
+    /// segment and where the payload went.
     fn append(&self, s: &mut State, kind: Kind, seq: u64, data: &[u8]) -> io::Result<(u64, u64)> {
         let mut rec = std::mem::take(&mut s.scratch);
         rec.clear();
         journal::encode(kind, seq, data, &mut rec);
-        let result = (|| {
-            if s.head_at + rec.len() as u64 > s.head_size {
-                self.rotate(s, rec.len())?;
-            }
-            let head = s.segments.back().expect("a segment after rotate");
-            head.file.write_all_at(&rec, s.head_at)?;
-            let at = (head.id, s.head_at + HEADER as u64);
-            s.head_at += rec.len() as u64;
-            Ok(at)
-        })();
+        let result = self.append_encoded(s, &rec);
         s.scratch = rec;
-        result
+        result.map(|(segment, at)| (segment, at + HEADER as u64))
+    }
+
+    /// Appends encoded records in one write; returns the segment and where they start. On
+    /// error nothing is recorded and the next write overwrites whatever part of these
+    /// reached the file.
+    fn append_encoded(&self, s: &mut State, rec: &[u8]) -> io::Result<(u64, u64)> {
+        if s.head_at + rec.len() as u64 > s.head_size {
+            self.rotate(s, rec.len())?;
+        }
+        let head = s.segments.back().expect("a segment after rotate");
+        head.file.write_all_at(rec, s.head_at)?;
+        let at = (head.id, s.head_at);
+        s.head_at += rec.len() as u64;
+        Ok(at)
     }
 
     /// Deletes the oldest segments once nothing in them waits (never the last one).
@@ -407,14 +411,30 @@ impl Spool {
         }
     }
 
-    /// Records that `slot`'s entry is gone (acknowledged or dropped).
-    fn forget(&self, s: &mut State, at: usize) -> io::Result<()> {
-        let seq = s.queued[at].seq;
-        self.append(s, Kind::Ack, seq, &[])?;
-        if let Some(slot) = s.queued.remove(at) {
-            if let Ok(i) = s.segments.binary_search_by_key(&slot.segment, |g| g.id) {
-                s.segments[i].live = s.segments[i].live.saturating_sub(1);
+    /// Records that the entries at `at` (indices into `queued`, ascending) are gone
+    /// (acknowledged or dropped), in one write.
+    fn forget(&self, s: &mut State, at: &[usize]) -> io::Result<()> {
+        let mut rec = Vec::with_capacity(at.len() * HEADER);
+        for &i in at {
+            journal::encode(Kind::Ack, s.queued[i].seq, &[], &mut rec);
+        }
+        self.append_encoded(s, &rec)?;
+        for &i in at {
+            let segment = s.queued[i].segment;
+            if let Ok(g) = s.segments.binary_search_by_key(&segment, |g| g.id) {
+                s.segments[g].live = s.segments[g].live.saturating_sub(1);
             }
+        }
+        // Usually the oldest ones, in order.
+        if at.iter().enumerate().all(|(k, &i)| k == i) {
+            s.queued.drain(..at.len());
+        } else {
+            let (mut index, mut next) = (0, at.iter().peekable());
+            s.queued.retain(|_| {
+                let gone = next.next_if_eq(&&index).is_some();
+                index += 1;
+                !gone
+            });
         }
         self.reclaim(s);
         Ok(())
@@ -446,7 +466,7 @@ impl Spool {
         let mut dropped = None;
         if s.queued.len() > self.options.capacity {
             let oldest = s.queued[0].seq;
-            if self.forget(&mut s, 0).is_ok() {
+            if self.forget(&mut s, &[0]).is_ok() {
                 s.dropped += 1;
                 let _ = fs::write(self.dir.join("dropped"), s.dropped.to_string());
                 dropped = Some(oldest);
@@ -489,7 +509,7 @@ impl Spool {
                 // Unreadable (the file was damaged under us): counted, skipped.
                 Err(_) => {
                     s.corrupt += 1;
-                    if self.forget(&mut s, 0).is_err() {
+                    if self.forget(&mut s, &[0]).is_err() {
                         s.queued.pop_front();
                     }
                 }
@@ -534,11 +554,23 @@ impl Spool {
     /// Records that a delivered entry is done (at-least-once: call it only after delivery
     /// succeeded). Acknowledging one that is gone already does nothing.
     pub fn ack(&self, entry: &Entry) -> io::Result<()> {
+        self.ack_all(std::slice::from_ref(entry))
+    }
+
+    /// [`Spool::ack`] for several entries at once, recorded in one write (for a consumer
+    /// whose deliveries complete in batches).
+    pub fn ack_all(&self, entries: &[Entry]) -> io::Result<()> {
         let mut s = self.state();
-        let Ok(at) = s.queued.binary_search_by_key(&entry.seq, |q| q.seq) else {
+        let mut at: Vec<usize> = entries
+            .iter()
+            .filter_map(|e| s.queued.binary_search_by_key(&e.seq, |q| q.seq).ok())
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        if at.is_empty() {
             return Ok(());
-        };
-        self.forget(&mut s, at)?;
+        }
+        self.forget(&mut s, &at)?;
         drop(s);
         self.ready.notify_all();
         Ok(())
@@ -709,7 +741,10 @@ mod tests {
         }
         let all = spool.entries();
         // Out of order: 0, 1, 5 and 7 done.
-        for i in [5, 0, 7, 1] {
+        spool
+            .ack_all(&[all[5].clone(), all[0].clone()])
+            .expect("ack two at once");
+        for i in [7, 1] {
             spool.ack(&all[i]).expect("ack");
         }
         spool.ack(&all[5]).expect("a second ack is harmless");
