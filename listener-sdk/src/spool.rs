@@ -152,9 +152,12 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Old-format entry files: sequence number and path.
+type OldEntries = Vec<(u64, PathBuf)>;
+
 /// The segment ids in `dir`, in order, and the old format's entry files (by sequence);
 /// with `tidy`, leftover temporary files are removed.
-fn listing(dir: &Path, tidy: bool) -> io::Result<(Vec<u64>, Vec<(u64, PathBuf)>)> {
+fn listing(dir: &Path, tidy: bool) -> io::Result<(Vec<u64>, OldEntries)> {
     let (mut ids, mut old) = (Vec::new(), Vec::new());
     for item in fs::read_dir(dir)? {
         let item = item?;
