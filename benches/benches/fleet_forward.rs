@@ -7,14 +7,28 @@
 //! stored it (the stream's timestamp), p50 and p99, for paced events. The load generator
 //! (a C program) is measured alone first and must be ≥ 3× faster than what is measured.
 //!
+//! Both throughput runs have a nats-server running (idle for the no-op listener), and both
+//! take their end time from the thing measured, not from the bench's polling: the stream's
+//! stored timestamp of the last event, or the time the no-op listener wrote in its marker.
+//! The bench polls every 50 ms, with the same cost in both.
+//!
+//! The fsync ceiling: the protocol has one event in flight, so a listener that makes each
+//! event durable before answering does one `fdatasync` per event, never a group commit.
+//! How many this disk does alone is measured in the same run (an appended 400-byte record
+//! on a growing file, on a zero-filled one, and `Spool::push` with `sync`), so that the
+//! forwarder's `fsync` figure can be read against it.
+//!
 //! `cargo build --release -p examples --bin event-forwarder -p supervisor-core --bin supervisord && cargo bench -p benches --bench fleet_forward`;
 //! env `BENCH_EVENTS` (default 20000), `BENCH_ROUNDS` (default 3; medians),
 //! `BENCH_LATENCY_EVENTS` (default 300, 10 ms apart).
 
 use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use listener_sdk::spool::{Spool, SpoolOptions};
 
 use benches::build_c;
 use tests::{
@@ -42,6 +56,21 @@ fn listener(command: &str, n: u64) -> String {
          startsecs=0\n\n",
         n + 100
     )
+}
+
+fn epoch_ns(t: SystemTime) -> i128 {
+    t.duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() as i128
+}
+
+/// Polls every 50 ms (cheaper than the harness's 10 ms; the end time does not depend on it).
+fn poll(mut cond: impl FnMut() -> bool) -> bool {
+    try_wait_until(Duration::from_secs(600), || {
+        let held = cond();
+        if !held {
+            std::thread::sleep(Duration::from_millis(40));
+        }
+        held
+    })
 }
 
 fn running(d: &Daemon, name: &str) -> bool {
@@ -87,18 +116,24 @@ fn forwarder_rate(spew: &Path, n: u64, fsync: bool) -> Option<f64> {
     if !running(&d, "bench") {
         return None;
     }
-    // The stream exists once the forwarder published something; make it exist first.
-    let start = Instant::now();
+    let start = epoch_ns(SystemTime::now());
     d.rpc("s.supervisor.startProcess('talk')").ok()?;
-    let done = try_wait_until(Duration::from_secs(600), || {
-        nats.count("SUPERVISOR_EVENTS").unwrap_or(0) >= n
-    });
-    let secs = start.elapsed().as_secs_f64();
-    done.then_some(n as f64 / secs)
+    if !poll(|| nats.count("SUPERVISOR_EVENTS").unwrap_or(0) >= n) {
+        return None;
+    }
+    let last = nats
+        .messages("SUPERVISOR_EVENTS")
+        .ok()?
+        .iter()
+        .map(|m| m.stored_ns)
+        .max()?;
+    Some(n as f64 / ((last - start) as f64 / 1e9))
 }
 
 /// Events/s through the no-op SDK listener, same daemon config.
 fn noop_rate(spew: &Path, n: u64) -> Option<f64> {
+    // Idle, but running, as in the forwarder's runs.
+    let _nats = NatsServer::start().ok()?;
     let work = TempDir::new("bno").ok()?;
     let marker = work.join("done");
     let cmd = format!(
@@ -115,11 +150,51 @@ fn noop_rate(spew: &Path, n: u64) -> Option<f64> {
     if !running(&d, "bench") {
         return None;
     }
-    let start = Instant::now();
+    let start = epoch_ns(SystemTime::now());
     d.rpc("s.supervisor.startProcess('talk')").ok()?;
-    let done = try_wait_until(Duration::from_secs(600), || marker.exists());
-    let secs = start.elapsed().as_secs_f64();
-    done.then_some(n as f64 / secs)
+    if !poll(|| marker.exists()) {
+        return None;
+    }
+    // Written in one go, but possibly not yet when first seen.
+    let mut end = None;
+    try_wait_until(Duration::from_secs(5), || {
+        end = std::fs::read_to_string(&marker)
+            .ok()
+            .and_then(|t| t.split(' ').nth(1)?.trim().parse::<i128>().ok());
+        end.is_some()
+    });
+    Some(n as f64 / ((end? - start) as f64 / 1e9))
+}
+
+/// `fdatasync`ed 400-byte appends/s on this disk, alone: (growing file, zero-filled file,
+/// `Spool::push` with sync).
+fn fsync_ceiling(dir: &Path, n: usize) -> (f64, f64, f64) {
+    let record = [b'x'; 400];
+    let mut rates = [0.0; 2];
+    for (i, rate) in rates.iter_mut().enumerate() {
+        let path = dir.join(format!("ceiling-{i}"));
+        let file = std::fs::File::create(&path).expect("file");
+        if i == 1 {
+            file.write_all_at(&vec![0; (n + 1) * record.len()], 0)
+                .expect("zero-fill");
+            file.sync_all().expect("sync");
+        }
+        let start = Instant::now();
+        for k in 0..n {
+            file.write_all_at(&record, (k * record.len()) as u64)
+                .expect("write");
+            file.sync_data().expect("fdatasync");
+        }
+        *rate = n as f64 / start.elapsed().as_secs_f64();
+        let _ = std::fs::remove_file(&path);
+    }
+    let spool = Spool::open(dir.join("ceiling-spool"), SpoolOptions::default()).expect("spool");
+    let start = Instant::now();
+    for _ in 0..n {
+        spool.push(&record).expect("push");
+    }
+    let pushes = n as f64 / start.elapsed().as_secs_f64();
+    (rates[0], rates[1], pushes)
 }
 
 /// Write-to-stored latencies (ms), sorted, for `n` events 10 ms apart.
@@ -180,6 +255,8 @@ fn main() {
     let tools = TempDir::new("bflt").expect("dir");
     let spew = build_c(tools.path(), "capspew");
     let generator = generator_rate(&spew, n);
+    let ceiling_n: usize = env_or("BENCH_FSYNCS", 2000);
+    let ceiling = fsync_ceiling(tools.path(), ceiling_n);
     let (mut noop, mut fwd, mut fwd_nosync) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         // Alternate which goes first.
@@ -229,6 +306,31 @@ fn main() {
             rows.push((format!("delivery latency ({name}) p99 (ms)"), p99));
         }
     }
+    let (grow, zeroed, pushes) = ceiling;
+    println!(
+        "fsync ceiling, {ceiling_n} fdatasync'd 400-byte appends alone: growing file {grow:.0}/s, \
+         zero-filled file {zeroed:.0}/s, Spool::push (sync) {pushes:.0}/s"
+    );
+    if let (Some(base), Some(r)) = (noop, fwd) {
+        println!(
+            "  the no-op listener's rate is {:.1}x the spool's fsync ceiling; event-forwarder (fsync) reaches {:.1} % of that ceiling",
+            base / pushes,
+            100.0 * r / pushes
+        );
+        rows.push((
+            "event-forwarder (fsync) / Spool::push sync ceiling (%)".into(),
+            100.0 * r / pushes,
+        ));
+    }
+    rows.push(("fdatasync ceiling, growing file, appends/s".into(), grow));
+    rows.push((
+        "fdatasync ceiling, zero-filled file, appends/s".into(),
+        zeroed,
+    ));
+    rows.push((
+        "fdatasync ceiling, Spool::push sync, pushes/s".into(),
+        pushes,
+    ));
     rows.push(("load generator events/s".into(), generator));
     let json: Vec<String> = rows
         .iter()

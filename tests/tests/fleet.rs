@@ -56,13 +56,7 @@ fn forwarder(nats: &NatsServer, spool: &Path, host: &str, events: &str, extra: &
 }
 
 fn spooled(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".entry"))
-                .count()
-        })
-        .unwrap_or(0)
+    listener_sdk::spool::pending(dir).unwrap_or(0)
 }
 
 fn pid_of(d: &Daemon, name: &str) -> i32 {

@@ -16,13 +16,7 @@ const PROGRAMS: usize = 20;
 const REFUSED: usize = 6;
 
 fn spooled(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".entry"))
-                .count()
-        })
-        .unwrap_or(0)
+    listener_sdk::spool::pending(dir).unwrap_or(0)
 }
 
 fn scenario(which: Implementation) {

@@ -1,5 +1,6 @@
 //! The fleet bench's baseline: an SDK listener that does nothing with each event but
-//! count it, and creates the file `argv[2]` once it has answered `argv[1]` events.
+//! count it, and creates the file `argv[2]` once it has answered `argv[1]` events, holding
+//! the count and when that was (nanoseconds since the epoch), for the bench's clock.
 
 use std::process::ExitCode;
 
@@ -13,7 +14,11 @@ fn main() -> ExitCode {
     let result = Listener::new().run(|_| {
         seen += 1;
         if seen == want && !marker.is_empty() {
-            std::fs::write(&marker, seen.to_string())?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos();
+            std::fs::write(&marker, format!("{seen} {now}"))?;
         }
         Ok(())
     });

@@ -2,7 +2,7 @@
 //! NATS JetStream stream, at least once, each exactly once in the stream.
 //!
 //! Each event becomes a [`Record`] (JSON, schema 1), is written to the on-disk spool
-//! (`--spool DIR`, `fsync`ed) and only then answered `RESULT 2\nOK`: a slow or absent broker
+//! (`--spool DIR`, a journal, `fdatasync`ed) and only then answered `RESULT 2\nOK`: a slow or absent broker
 //! never stalls supervisord's pool. A publisher thread sends spooled records in order,
 //! many in flight, each with `Nats-Msg-Id: <host>/<boot>/<serial>`, and removes a record
 //! from the spool only once JetStream acknowledged it; while the broker is away it retries

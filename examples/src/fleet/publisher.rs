@@ -1,5 +1,6 @@
 //! The forwarder's publisher: spooled records to JetStream, in order, up to `window` in
-//! flight, each removed from the spool once its publish ack arrives. A failed publish or
+//! flight, each removed from the spool once its publish ack arrives (the acks that are in
+//! together recorded in one write). A failed publish or
 //! ack stops new sends until everything in flight has settled, then, after a capped
 //! exponential backoff, everything not acknowledged is sent again (the server's
 //! de-duplication drops what it already has).
@@ -181,19 +182,29 @@ impl Publisher {
                 }
             }
             if let Some((entry, ack)) = inflight.pop_front() {
-                match ack.await.unwrap_or_else(|e| Err(e.to_string())) {
-                    Ok(()) => {
-                        if let Err(e) = self.spool.ack(&entry) {
-                            self.log.log(format_args!(
-                                "could not remove spool entry {}: {e}",
-                                entry.seq
-                            ));
+                // The oldest ack, and every one after it that is in already: recorded in
+                // the spool in one write.
+                let mut settled = vec![(entry, ack.await)];
+                while inflight.front().is_some_and(|(_, a)| a.is_finished()) {
+                    if let Some((entry, ack)) = inflight.pop_front() {
+                        settled.push((entry, ack.await));
+                    }
+                }
+                let mut done = Vec::with_capacity(settled.len());
+                for (entry, result) in settled {
+                    match result.unwrap_or_else(|e| Err(e.to_string())) {
+                        Ok(()) => done.push(entry),
+                        Err(e) => {
+                            retry.push(entry);
+                            failed.get_or_insert(e);
                         }
                     }
-                    Err(e) => {
-                        retry.push(entry);
-                        failed.get_or_insert(e);
-                    }
+                }
+                if let Err(e) = self.spool.ack_all(&done) {
+                    self.log.log(format_args!(
+                        "could not record {} delivered spool entries: {e}",
+                        done.len()
+                    ));
                 }
                 continue;
             }
