@@ -12,7 +12,8 @@
 //! as `100,500` runs the programs scenario for each),
 //! `BENCH_SECONDS` (default 5), `BENCH_LOG_MB` (default 4096), `BENCH_IMPLS`, `BENCH_ROUNDS`
 //! (default 1: each round runs both daemons, alternating which goes first; the table shows
-//! the median of the rounds).
+//! the median of the rounds), `BENCH_SCENARIOS` (default `programs,log,storm`: which to run;
+//! the ceilings are sampled with the scenarios that need them).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -309,6 +310,9 @@ fn main() {
         .map(|s| s.trim().to_owned())
         .collect();
     let rounds = env_or("BENCH_ROUNDS", 1usize).max(1);
+    let scenarios =
+        std::env::var("BENCH_SCENARIOS").unwrap_or_else(|_| "programs,log,storm".into());
+    let wanted = |name: &str| scenarios.split(',').any(|s| s.trim() == name);
     // Every (implementation, scenario) sample of every round; the table shows medians.
     let mut samples: Vec<(String, String, f64)> = Vec::new();
     for round in 0..rounds {
@@ -323,25 +327,25 @@ fn main() {
                 _ => Implementation::Rust,
             };
             let mut rows = Vec::new();
-            for &n in &counts {
+            for &n in counts.iter().filter(|_| wanted("programs")) {
                 if programs(which, n, secs, &mut rows).is_none() {
                     eprintln!("{name}: programs scenario ({n}) not measured");
                 }
             }
-            if log_throughput(which, mb, &mut rows).is_none() {
+            if wanted("log") && log_throughput(which, mb, &mut rows).is_none() {
                 eprintln!("{name}: log scenario not measured");
             }
-            if restart_storm(which, secs, &mut rows).is_none() {
+            if wanted("storm") && restart_storm(which, secs, &mut rows).is_none() {
                 eprintln!("{name}: restart storm not measured");
             }
             samples.extend(rows.into_iter().map(|(k, v)| (name.clone(), k, v)));
         }
         // The ceilings are sampled in every round too, so that they see the same machine.
-        if let Some((mbs, cpu)) = pipe_copy(mb) {
+        if let Some((mbs, cpu)) = wanted("log").then(|| pipe_copy(mb)).flatten() {
             samples.push((CEILING.into(), COPY_MBS.into(), mbs));
             samples.push((CEILING.into(), COPY_CPU.into(), cpu));
         }
-        if let Some(rate) = fork_loop(secs) {
+        if let Some(rate) = wanted("storm").then(|| fork_loop(secs)).flatten() {
             samples.push((CEILING.into(), FORK_RATE.into(), rate));
         }
     }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::unix::pipe;
 use tokio::sync::mpsc;
 
@@ -75,7 +75,7 @@ pub fn spawn_reader_with<Id>(
 where
     Id: Clone + Send + 'static,
 {
-    let mut rx = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))?;
+    let rx = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))?;
     Ok(tokio::spawn(async move {
         // A quiet pipe holds only a small buffer (500 idle programs cost little memory); a
         // read that fills the buffer doubles the next one, up to READ_CHUNK.
@@ -83,10 +83,18 @@ where
         let mut grown = !grow;
         let mut buf = BytesMut::new();
         loop {
+            // Wait for data before taking a buffer: a pipe that never carries output (most
+            // of 500 idle programs' pipes) holds none.
+            if rx.readable().await.is_err() {
+                break;
+            }
             buf.reserve(size);
-            match rx.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => break,
+            match rx.try_read_buf(&mut buf) {
+                Ok(0) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(_) => break,
                 Ok(n) => {
+                    let drained = n < size;
                     if n >= size {
                         size = (size * 2).min(READ_CHUNK);
                     }
@@ -95,6 +103,12 @@ where
                         grow_pipe(&rx);
                     }
                     let chunk = buf.split().freeze();
+                    if drained && size < READ_CHUNK {
+                        // A short read emptied a pipe that has never been busy: let the rest
+                        // of this buffer go with the chunk rather than hold it while the pipe
+                        // is quiet. A busy pipe keeps its buffer, reused while cache-hot.
+                        buf = BytesMut::new();
+                    }
                     if tx.send(PipeEvent::Data(id.clone(), chunk)).await.is_err() {
                         return;
                     }
