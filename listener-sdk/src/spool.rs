@@ -129,6 +129,8 @@ struct State {
     dropped: u64,
     corrupt: u64,
     closed: bool,
+    /// Threads waiting in `next_timeout` (a notify is a syscall even with none waiting).
+    waiters: usize,
     /// Reused for encoding records.
     scratch: Vec<u8>,
 }
@@ -308,6 +310,7 @@ impl Spool {
                 dropped,
                 corrupt: found.corrupt,
                 closed: false,
+                waiters: 0,
                 scratch: Vec::new(),
             }),
             ready: Condvar::new(),
@@ -480,12 +483,15 @@ impl Spool {
             .sync
             .then(|| s.segments.back().map(|g| Arc::clone(&g.file)))
             .flatten();
+        let waiting = s.waiters > 0;
         drop(s);
         if let Some(file) = file {
             // Outside the lock: acknowledgements need not wait for the disk.
             file.sync_data()?;
         }
-        self.ready.notify_all();
+        if waiting {
+            self.ready.notify_all();
+        }
         Ok(Pushed { seq, dropped })
     }
 
@@ -546,10 +552,13 @@ impl Spool {
                 return None;
             }
             if s.queued.is_empty() {
-                let _ = self
+                let mut s = s;
+                s.waiters += 1;
+                let (mut s, _) = self
                     .ready
                     .wait_timeout(s, deadline - now)
                     .unwrap_or_else(PoisonError::into_inner);
+                s.waiters -= 1;
             }
         }
     }
@@ -563,10 +572,16 @@ impl Spool {
     /// [`Spool::ack`] for several entries at once, recorded in one write (for a consumer
     /// whose deliveries complete in batches).
     pub fn ack_all(&self, entries: &[Entry]) -> io::Result<()> {
+        self.ack_seqs(entries.iter().map(|e| e.seq))
+    }
+
+    /// [`Spool::ack_all`] by sequence number (for a consumer that kept the numbers and
+    /// not the entries).
+    pub fn ack_seqs(&self, seqs: impl IntoIterator<Item = u64>) -> io::Result<()> {
         let mut s = self.state();
-        let mut at: Vec<usize> = entries
-            .iter()
-            .filter_map(|e| s.queued.binary_search_by_key(&e.seq, |q| q.seq).ok())
+        let mut at: Vec<usize> = seqs
+            .into_iter()
+            .filter_map(|seq| s.queued.binary_search_by_key(&seq, |q| q.seq).ok())
             .collect();
         at.sort_unstable();
         at.dedup();
@@ -574,8 +589,11 @@ impl Spool {
             return Ok(());
         }
         self.forget(&mut s, &at)?;
+        let waiting = s.waiters > 0;
         drop(s);
-        self.ready.notify_all();
+        if waiting {
+            self.ready.notify_all();
+        }
         Ok(())
     }
 
