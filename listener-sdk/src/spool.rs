@@ -154,6 +154,24 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Writes `data` at `at` one page at a time. One big write makes the page cache hold the
+/// file in large folios (ext4 on Linux 6.x), and then every small append walks all of its
+/// folio's blocks: measured 1.31 µs per 450-byte `pwrite` into a segment zero-filled in one
+/// write, 0.46 µs into one zero-filled page by page.
+fn write_paged(file: &File, data: &[u8], at: u64) -> io::Result<()> {
+    const PAGE: usize = 4096;
+    let mut done = 0;
+    while done < data.len() {
+        // Aligned pieces: the first one ends on a page boundary.
+        let pos = at + done as u64;
+        let room = PAGE - (pos % PAGE as u64) as usize;
+        let end = (done + room).min(data.len());
+        file.write_all_at(&data[done..end], pos)?;
+        done = end;
+    }
+    Ok(())
+}
+
 /// Old-format entry files: sequence number and path.
 type OldEntries = Vec<(u64, PathBuf)>;
 
@@ -286,8 +304,11 @@ impl Spool {
                 let head = segments.back().expect("one per segment found");
                 if scan.torn {
                     // Zero what the torn write left, so nothing follows the next record.
-                    head.file
-                        .write_all_at(&vec![0; bytes.len() - scan.end], scan.end as u64)?;
+                    write_paged(
+                        &head.file,
+                        &vec![0; bytes.len() - scan.end],
+                        scan.end as u64,
+                    )?;
                     if options.sync {
                         head.file.sync_data()?;
                     }
@@ -356,7 +377,7 @@ impl Spool {
             let mut first = Vec::new();
             journal::encode(Kind::Base, s.next_seq, &[], &mut first);
             first.resize(size as usize, 0);
-            file.write_all_at(&first, 0)?;
+            write_paged(&file, &first, 0)?;
             if self.options.sync {
                 file.sync_all()?;
             }
