@@ -162,7 +162,10 @@ impl Publisher {
         let mut max_seen = backlog.last().map_or(0, |e| e.seq);
         let mut queue: VecDeque<Spooled> = self.records(backlog).into();
         let mut inflight: FuturesOrdered<Ack> = FuturesOrdered::new();
-        let mut stream_ready = false;
+        // The stream is made ready at start, not on the first event (creating it takes a
+        // round trip or more to the server, which the first events would wait behind);
+        // when the broker is not there yet, it is tried again once records wait.
+        let mut stream_ready = self.ensure_stream(&js).await.is_ok();
         let mut failed: Option<String> = None;
         let mut retry: Vec<Spooled> = Vec::new();
         let mut done: Vec<u64> = Vec::new();
