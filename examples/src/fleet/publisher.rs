@@ -77,13 +77,6 @@ pub struct Publisher {
     pub drain: Duration,
 }
 
-/// An idle wait shorter than this means records are streaming in...
-const STREAMING: Duration = Duration::from_millis(2);
-/// ...and the publisher then waits this long for more before sending (tokio's timer
-/// rounds it up to its 1 ms tick). Paced records (further apart than [`STREAMING`]) go out
-/// at once.
-const LINGER: Duration = Duration::from_millis(1);
-
 /// A publish awaiting its ack: the record (to send again on failure) and the outcome.
 type Ack = Pin<Box<dyn Future<Output = (Spooled, Result<(), String>)> + Send>>;
 
@@ -283,18 +276,11 @@ impl Publisher {
                 return; // drained
             }
             // Idle: wait for the next record (or a look at the spool after an overflow).
-            let idle_since = Instant::now();
             tokio::select! {
                 m = rx.recv() => match m {
                     Some(s) if s.seq > max_seen => {
                         max_seen = s.seq;
                         queue.push_back(s);
-                        // Records are streaming in (this wait was short): let the next ones
-                        // gather for a moment, so that they go out together and the
-                        // protocol side does not wake this thread for each one.
-                        if idle_since.elapsed() < STREAMING {
-                            sleep(LINGER).await;
-                        }
                     }
                     Some(_) => {}
                     None => { let _ = stop.changed().await; }
