@@ -129,6 +129,8 @@ struct State {
     dropped: u64,
     corrupt: u64,
     closed: bool,
+    /// Threads waiting in `next_timeout` (a notify is a syscall even with none waiting).
+    waiters: usize,
     /// Reused for encoding records.
     scratch: Vec<u8>,
 }
@@ -150,6 +152,24 @@ fn segment_name(id: u64) -> String {
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+/// Writes `data` at `at` one page at a time. One big write makes the page cache hold the
+/// file in large folios (ext4 on Linux 6.x), and then every small append walks all of its
+/// folio's blocks: measured 1.31 µs per 450-byte `pwrite` into a segment zero-filled in one
+/// write, 0.46 µs into one zero-filled page by page.
+fn write_paged(file: &File, data: &[u8], at: u64) -> io::Result<()> {
+    const PAGE: usize = 4096;
+    let mut done = 0;
+    while done < data.len() {
+        // Aligned pieces: the first one ends on a page boundary.
+        let pos = at + done as u64;
+        let room = PAGE - (pos % PAGE as u64) as usize;
+        let end = (done + room).min(data.len());
+        file.write_all_at(&data[done..end], pos)?;
+        done = end;
+    }
+    Ok(())
 }
 
 /// Old-format entry files: sequence number and path.
@@ -284,8 +304,11 @@ impl Spool {
                 let head = segments.back().expect("one per segment found");
                 if scan.torn {
                     // Zero what the torn write left, so nothing follows the next record.
-                    head.file
-                        .write_all_at(&vec![0; bytes.len() - scan.end], scan.end as u64)?;
+                    write_paged(
+                        &head.file,
+                        &vec![0; bytes.len() - scan.end],
+                        scan.end as u64,
+                    )?;
                     if options.sync {
                         head.file.sync_data()?;
                     }
@@ -308,6 +331,7 @@ impl Spool {
                 dropped,
                 corrupt: found.corrupt,
                 closed: false,
+                waiters: 0,
                 scratch: Vec::new(),
             }),
             ready: Condvar::new(),
@@ -353,7 +377,7 @@ impl Spool {
             let mut first = Vec::new();
             journal::encode(Kind::Base, s.next_seq, &[], &mut first);
             first.resize(size as usize, 0);
-            file.write_all_at(&first, 0)?;
+            write_paged(&file, &first, 0)?;
             if self.options.sync {
                 file.sync_all()?;
             }
@@ -480,12 +504,15 @@ impl Spool {
             .sync
             .then(|| s.segments.back().map(|g| Arc::clone(&g.file)))
             .flatten();
+        let waiting = s.waiters > 0;
         drop(s);
         if let Some(file) = file {
             // Outside the lock: acknowledgements need not wait for the disk.
             file.sync_data()?;
         }
-        self.ready.notify_all();
+        if waiting {
+            self.ready.notify_all();
+        }
         Ok(Pushed { seq, dropped })
     }
 
@@ -546,10 +573,13 @@ impl Spool {
                 return None;
             }
             if s.queued.is_empty() {
-                let _ = self
+                let mut s = s;
+                s.waiters += 1;
+                let (mut s, _) = self
                     .ready
                     .wait_timeout(s, deadline - now)
                     .unwrap_or_else(PoisonError::into_inner);
+                s.waiters -= 1;
             }
         }
     }
@@ -563,10 +593,16 @@ impl Spool {
     /// [`Spool::ack`] for several entries at once, recorded in one write (for a consumer
     /// whose deliveries complete in batches).
     pub fn ack_all(&self, entries: &[Entry]) -> io::Result<()> {
+        self.ack_seqs(entries.iter().map(|e| e.seq))
+    }
+
+    /// [`Spool::ack_all`] by sequence number (for a consumer that kept the numbers and
+    /// not the entries).
+    pub fn ack_seqs(&self, seqs: impl IntoIterator<Item = u64>) -> io::Result<()> {
         let mut s = self.state();
-        let mut at: Vec<usize> = entries
-            .iter()
-            .filter_map(|e| s.queued.binary_search_by_key(&e.seq, |q| q.seq).ok())
+        let mut at: Vec<usize> = seqs
+            .into_iter()
+            .filter_map(|seq| s.queued.binary_search_by_key(&seq, |q| q.seq).ok())
             .collect();
         at.sort_unstable();
         at.dedup();
@@ -574,8 +610,11 @@ impl Spool {
             return Ok(());
         }
         self.forget(&mut s, &at)?;
+        let waiting = s.waiters > 0;
         drop(s);
-        self.ready.notify_all();
+        if waiting {
+            self.ready.notify_all();
+        }
         Ok(())
     }
 

@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use listener_sdk::rpc::RpcClient;
 use listener_sdk::spool::{Spool, SpoolOptions};
 use listener_sdk::{Event, Listener, Logger, Verdict};
@@ -33,7 +34,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::connect::{self, NatsArgs};
 use super::publisher::{Publisher, Spooled};
-use super::record::{parse_duration, Record};
+use super::record::{parse_duration, rfc3339, Names, Record};
 use super::state::{StateTask, StateUpdate};
 use crate::support::getopt::{self, Spec};
 use crate::Cli;
@@ -331,12 +332,14 @@ impl Forwarder {
             });
         });
         let (host, boot_ref) = (self.host.clone(), boot.clone());
+        let names = Names::new(&self.prefix, &self.host, &boot);
         let protocol_log = log.clone();
+        // The record is written straight into this buffer, reused for every event.
+        let mut json = Vec::with_capacity(1024);
         let result = Listener::new().run_verdicts(move |event: &Event| {
-            let record = Record::from_event(event, &host, &boot_ref, SystemTime::now());
-            let Ok(json) = serde_json::to_vec(&record) else {
-                return Verdict::Fail;
-            };
+            let time = rfc3339(SystemTime::now());
+            json.clear();
+            Record::write_json(event, &host, &boot_ref, &time, &mut json);
             match spool.push(&json) {
                 Ok(pushed) => {
                     if let Some(old) = pushed.dropped {
@@ -350,13 +353,15 @@ impl Forwarder {
                         && tx
                             .try_send(Spooled {
                                 seq: pushed.seq,
-                                data: json,
+                                data: Bytes::copy_from_slice(&json),
+                                subject: names.subject(event.name()),
+                                msg_id: names.msg_id(event.serial()),
                             })
                             .is_err()
                     {
                         overflow.store(true, Ordering::SeqCst);
                     }
-                    if let Some(update) = StateUpdate::from_event(event, &record.time) {
+                    if let Some(update) = StateUpdate::from_event(event, &time) {
                         if state_tx.try_send(update).is_err() {
                             state_overflow.store(true, Ordering::SeqCst);
                         }

@@ -6,6 +6,8 @@
 //! de-duplication drops what it already has).
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,21 +15,43 @@ use std::time::Duration;
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::stream::{Config, StorageType};
 use async_nats::jetstream::Context;
+use bytes::Bytes;
+use futures_util::stream::FuturesOrdered;
+use futures_util::{FutureExt, StreamExt};
 use listener_sdk::spool::{Backoff, Entry, Spool};
 use listener_sdk::Logger;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 use tokio::time::{sleep, Instant};
 
 use super::record::Key;
 
-/// One record just spooled, handed over in memory.
-#[derive(Debug)]
+/// One spooled record, ready to publish: handed over in memory by the protocol side, or
+/// read back from the spool.
+#[derive(Debug, Clone)]
 pub struct Spooled {
     /// Its spool sequence number.
     pub seq: u64,
     /// The record's JSON.
-    pub data: Vec<u8>,
+    pub data: Bytes,
+    /// Its subject ([`Key::subject`]).
+    pub subject: String,
+    /// Its `Nats-Msg-Id` ([`Key::msg_id`]).
+    pub msg_id: String,
+}
+
+impl Spooled {
+    /// A record read back from the spool, its names read from its JSON; `Err` when the
+    /// entry is not a record.
+    pub fn from_entry(entry: Entry, prefix: &str) -> Result<Spooled, serde_json::Error> {
+        let key: Key = serde_json::from_slice(&entry.data)?;
+        let (subject, msg_id) = (key.subject(prefix), key.msg_id());
+        Ok(Spooled {
+            seq: entry.seq,
+            data: entry.data.into(),
+            subject,
+            msg_id,
+        })
+    }
 }
 
 /// What the publisher needs.
@@ -53,7 +77,8 @@ pub struct Publisher {
     pub drain: Duration,
 }
 
-type Ack = JoinHandle<Result<(), String>>;
+/// A publish awaiting its ack: the record (to send again on failure) and the outcome.
+type Ack = Pin<Box<dyn Future<Output = (Spooled, Result<(), String>)> + Send>>;
 
 impl Publisher {
     async fn ensure_stream(&self, js: &Context) -> Result<(), String> {
@@ -78,47 +103,65 @@ impl Publisher {
         Ok(())
     }
 
-    async fn send(&self, js: &Context, entry: &Entry) -> Result<Option<Ack>, String> {
-        let key: Key = match serde_json::from_slice(&entry.data) {
-            Ok(k) => k,
-            Err(e) => {
-                self.log.log(format_args!(
-                    "spool entry {} is not a record ({e}); discarded",
-                    entry.seq
-                ));
-                let _ = self.spool.ack(entry);
-                return Ok(None);
-            }
-        };
+    async fn send(&self, js: &Context, job: Spooled) -> Result<Ack, (Spooled, String)> {
         let publish = PublishMessage::build()
-            .payload(entry.data.clone().into())
-            .message_id(key.msg_id());
-        let ack = js
-            .send_publish(key.subject(&self.prefix), publish)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(Some(tokio::spawn(async move {
-            ack.await.map(|_| ()).map_err(|e| e.to_string())
-        })))
+            .payload(job.data.clone())
+            .message_id(job.msg_id.as_str());
+        match js.send_publish(job.subject.clone(), publish).await {
+            Ok(ack) => Ok(Box::pin(async move {
+                let result = ack.await.map(|_| ()).map_err(|e| e.to_string());
+                (job, result)
+            })),
+            Err(e) => Err((job, e.to_string())),
+        }
+    }
+
+    /// What an earlier run left, as records to publish (an entry that is not one is
+    /// reported and acknowledged).
+    fn records(&self, entries: Vec<Entry>) -> Vec<Spooled> {
+        let mut out = Vec::with_capacity(entries.len());
+        let mut bad = Vec::new();
+        for entry in entries {
+            let seq = entry.seq;
+            match Spooled::from_entry(entry, &self.prefix) {
+                Ok(s) => out.push(s),
+                Err(e) => {
+                    self.log.log(format_args!(
+                        "spool entry {seq} is not a record ({e}); discarded"
+                    ));
+                    bad.push(seq);
+                }
+            }
+        }
+        let _ = self.spool.ack_seqs(bad);
+        out
     }
 
     /// Publishes `backlog` (what an earlier run left), then what arrives on `rx` (or, after
     /// an overflow, from the spool), until `stop` and drained or out of drain time.
+    ///
+    /// While it waits for acks it does not look at `rx`: what arrives meanwhile is taken
+    /// all at once afterwards, so a burst goes out in batches (one socket write, one spool
+    /// write for their acks) and the protocol side wakes this thread only when it is idle.
     pub async fn run(
         self,
         js: Context,
         backlog: Vec<Entry>,
-        mut rx: mpsc::Receiver<super::publisher::Spooled>,
+        mut rx: mpsc::Receiver<Spooled>,
         mut stop: watch::Receiver<bool>,
     ) {
         let mut backoff = Backoff::new(self.backoff.0, self.backoff.1);
         let mut stop_at: Option<Instant> = None;
         let mut max_seen = backlog.last().map_or(0, |e| e.seq);
-        let mut queue: VecDeque<Entry> = backlog.into();
-        let mut inflight: VecDeque<(Entry, Ack)> = VecDeque::new();
-        let mut stream_ready = false;
+        let mut queue: VecDeque<Spooled> = self.records(backlog).into();
+        let mut inflight: FuturesOrdered<Ack> = FuturesOrdered::new();
+        // The stream is made ready at start, not on the first event (creating it takes a
+        // round trip or more to the server, which the first events would wait behind);
+        // when the broker is not there yet, it is tried again once records wait.
+        let mut stream_ready = self.ensure_stream(&js).await.is_ok();
         let mut failed: Option<String> = None;
-        let mut retry: Vec<Entry> = Vec::new();
+        let mut retry: Vec<Spooled> = Vec::new();
+        let mut done: Vec<u64> = Vec::new();
         loop {
             if stop_at.is_none() && *stop.borrow() {
                 stop_at = Some(Instant::now() + self.drain);
@@ -133,30 +176,28 @@ impl Publisher {
                 return;
             }
             // Take what was spooled meanwhile, without waiting.
-            loop {
+            while queue.len() < self.window * 4 {
                 match rx.try_recv() {
                     Ok(s) if s.seq > max_seen => {
                         max_seen = s.seq;
-                        queue.push_back(Entry {
-                            seq: s.seq,
-                            data: s.data,
-                        });
+                        queue.push_back(s);
                     }
                     Ok(_) => {}
                     Err(_) => {
                         if self.overflow.swap(false, Ordering::SeqCst) {
-                            for e in self.spool.entries() {
-                                if e.seq > max_seen {
-                                    max_seen = e.seq;
-                                    queue.push_back(e);
-                                }
+                            let fresh: Vec<Entry> = self
+                                .spool
+                                .entries()
+                                .into_iter()
+                                .filter(|e| e.seq > max_seen)
+                                .collect();
+                            for s in self.records(fresh) {
+                                max_seen = max_seen.max(s.seq);
+                                queue.push_back(s);
                             }
                         }
                         break;
                     }
-                }
-                if queue.len() >= self.window * 4 {
-                    break;
                 }
             }
             if !stream_ready && (!queue.is_empty() || !retry.is_empty()) {
@@ -167,45 +208,40 @@ impl Publisher {
             }
             if stream_ready && failed.is_none() {
                 while inflight.len() < self.window {
-                    let Some(entry) = queue.pop_front() else {
+                    let Some(job) = queue.pop_front() else {
                         break;
                     };
-                    match self.send(&js, &entry).await {
-                        Ok(Some(ack)) => inflight.push_back((entry, ack)),
-                        Ok(None) => {}
-                        Err(e) => {
-                            queue.push_front(entry);
+                    match self.send(&js, job).await {
+                        Ok(ack) => inflight.push_back(ack),
+                        Err((job, e)) => {
+                            queue.push_front(job);
                             failed = Some(e);
                             break;
                         }
                     }
                 }
             }
-            if let Some((entry, ack)) = inflight.pop_front() {
+            if let Some(first) = inflight.next().await {
                 // The oldest ack, and every one after it that is in already: recorded in
                 // the spool in one write.
-                let mut settled = vec![(entry, ack.await)];
-                while inflight.front().is_some_and(|(_, a)| a.is_finished()) {
-                    if let Some((entry, ack)) = inflight.pop_front() {
-                        settled.push((entry, ack.await));
-                    }
-                }
-                let mut done = Vec::with_capacity(settled.len());
-                for (entry, result) in settled {
-                    match result.unwrap_or_else(|e| Err(e.to_string())) {
-                        Ok(()) => done.push(entry),
+                let mut settled = Some(first);
+                while let Some((job, result)) = settled.take() {
+                    match result {
+                        Ok(()) => done.push(job.seq),
                         Err(e) => {
-                            retry.push(entry);
+                            retry.push(job);
                             failed.get_or_insert(e);
                         }
                     }
+                    settled = inflight.next().now_or_never().flatten();
                 }
-                if let Err(e) = self.spool.ack_all(&done) {
+                if let Err(e) = self.spool.ack_seqs(done.iter().copied()) {
                     self.log.log(format_args!(
                         "could not record {} delivered spool entries: {e}",
                         done.len()
                     ));
                 }
+                done.clear();
                 continue;
             }
             if let Some(why) = failed.take() {
@@ -244,7 +280,7 @@ impl Publisher {
                 m = rx.recv() => match m {
                     Some(s) if s.seq > max_seen => {
                         max_seen = s.seq;
-                        queue.push_back(Entry { seq: s.seq, data: s.data });
+                        queue.push_back(s);
                     }
                     Some(_) => {}
                     None => { let _ = stop.changed().await; }

@@ -56,6 +56,60 @@ impl Record {
         }
     }
 
+    /// Appends to `out` exactly the JSON that serializing [`Record::from_event`] gives,
+    /// without building the record: no map, no owned strings (the forwarder does this once
+    /// per event, into a buffer it reuses).
+    pub fn write_json(event: &Event, host: &str, boot: &str, time: &str, out: &mut Vec<u8>) {
+        let payload = String::from_utf8_lossy(event.raw_payload());
+        let (tokens, data) = match payload.split_once('\n') {
+            Some((t, d)) => (t, Some(d).filter(|d| !d.is_empty())),
+            None => (&*payload, None),
+        };
+        let mut headers: Vec<(&str, &str)> = tokens
+            .split_whitespace()
+            .filter_map(|t| t.split_once(':'))
+            .collect();
+        // As a map would hold them: by key, the last of equal keys winning.
+        headers.sort_by(|a, b| a.0.cmp(b.0));
+        let header = event.header();
+        out.extend_from_slice(b"{\"schema\":");
+        push_u64(out, u64::from(SCHEMA));
+        out.extend_from_slice(b",\"host\":");
+        push_str(out, host);
+        out.extend_from_slice(b",\"boot\":");
+        push_str(out, boot);
+        out.extend_from_slice(b",\"eventname\":");
+        push_str(out, header.event_name.as_str());
+        out.extend_from_slice(b",\"serial\":");
+        push_u64(out, header.serial);
+        out.extend_from_slice(b",\"pool\":");
+        push_str(out, header.pool.as_str());
+        out.extend_from_slice(b",\"poolserial\":");
+        push_u64(out, header.poolserial);
+        out.extend_from_slice(b",\"headers\":{");
+        let mut first = true;
+        for (i, (k, v)) in headers.iter().enumerate() {
+            if headers.get(i + 1).is_some_and(|next| next.0 == *k) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            push_str(out, k);
+            out.push(b':');
+            push_str(out, v);
+        }
+        out.extend_from_slice(b"},\"data\":");
+        match data {
+            Some(d) => push_str(out, d),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"time\":");
+        push_str(out, time);
+        out.push(b'}');
+    }
+
     /// `group:name` (just `name` when equal), for process events.
     pub fn namespec(&self) -> Option<String> {
         let name = self.headers.get("processname")?;
@@ -64,6 +118,26 @@ impl Record {
             _ => name.clone(),
         })
     }
+}
+
+fn push_str(out: &mut Vec<u8>, text: &str) {
+    // serde_json's own string escaping; writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+fn push_u64(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// The fields of a spooled [`Record`] that name its message, read without the rest.
@@ -85,12 +159,48 @@ pub struct Key<'a> {
 impl Key<'_> {
     /// `P.<host>.<EVENTNAME>`, each token escaped with [`token`].
     pub fn subject(&self, prefix: &str) -> String {
-        format!("{prefix}.{}.{}", token(&self.host), token(&self.eventname))
+        Names::new(prefix, &self.host, &self.boot).subject(&self.eventname)
     }
 
     /// `Nats-Msg-Id`: `<host>/<boot>/<serial>`, unique for ever, the same on redelivery.
     pub fn msg_id(&self) -> String {
-        format!("{}/{}/{}", self.host, self.boot, self.serial)
+        Names::new("", &self.host, &self.boot).msg_id(self.serial)
+    }
+}
+
+/// The subject and message id of one forwarder's records ([`Key::subject`],
+/// [`Key::msg_id`]), with the parts that never change worked out once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// `P.<host>.`
+    subject_base: String,
+    /// `<host>/<boot>/`
+    id_base: String,
+}
+
+impl Names {
+    /// The names for `host` and the supervisord run `boot`, under `prefix`.
+    pub fn new(prefix: &str, host: &str, boot: &str) -> Names {
+        Names {
+            subject_base: format!("{prefix}.{}.", token(host)),
+            id_base: format!("{host}/{boot}/"),
+        }
+    }
+
+    /// `P.<host>.<EVENTNAME>`.
+    pub fn subject(&self, eventname: &str) -> String {
+        let mut out = String::with_capacity(self.subject_base.len() + eventname.len() + 8);
+        out.push_str(&self.subject_base);
+        push_token(&mut out, eventname);
+        out
+    }
+
+    /// `<host>/<boot>/<serial>`.
+    pub fn msg_id(&self, serial: u64) -> String {
+        let mut out = Vec::with_capacity(self.id_base.len() + 20);
+        out.extend_from_slice(self.id_base.as_bytes());
+        push_u64(&mut out, serial);
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
@@ -145,18 +255,32 @@ pub fn state_key(host: &str, group: &str, name: &str) -> String {
 /// as `=XX` (upper-case hex), so `web1.example.com` is `web1=2Eexample=2Ecom`. Reversible
 /// (see [`untoken`]) and never empty.
 pub fn token(text: &str) -> String {
-    if text.is_empty() {
-        return "=".to_owned();
-    }
     let mut out = String::with_capacity(text.len());
+    push_token(&mut out, text);
+    out
+}
+
+/// Appends [`token`]`(text)` to `out`.
+fn push_token(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    if text.is_empty() {
+        out.push('=');
+        return;
+    }
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    if text.bytes().all(plain) {
+        out.push_str(text);
+        return;
+    }
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+        if plain(b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("={b:02X}"));
+            out.push('=');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
-    out
 }
 
 /// The text a [`token`] stands for (`None` if it is not one).
@@ -296,6 +420,59 @@ mod tests {
         let k: Key = serde_json::from_str(json).expect("a key");
         assert_eq!(k.subject("supervisor"), "supervisor.h=2E1.TICK_5");
         assert_eq!(k.msg_id(), "h.1/b/7");
+        let names = Names::new("supervisor", "h.1", "b");
+        assert_eq!(names.subject("TICK_5"), "supervisor.h=2E1.TICK_5");
+        assert_eq!(names.subject("A.B"), "supervisor.h=2E1.A=2EB");
+        assert_eq!(names.msg_id(7), "h.1/b/7");
+        assert_eq!(names.msg_id(0), "h.1/b/0");
+        assert_eq!(names.msg_id(u64::MAX), format!("h.1/b/{}", u64::MAX));
+    }
+
+    fn event(name: &str, payload: &[u8]) -> Event {
+        let mut raw = format!(
+            "ver:3.0 server:supervisor serial:42 pool:fleet poolserial:7 eventname:{name} len:{}\n",
+            payload.len()
+        )
+        .into_bytes();
+        raw.extend_from_slice(payload);
+        let mut decoder = event_proto::EventDecoder::new();
+        decoder.push(&raw);
+        Event::from_envelope(decoder.next().expect("decodes").expect("whole"))
+    }
+
+    #[test]
+    fn the_json_written_directly_is_the_records() {
+        let cases: [(&str, &[u8]); 7] = [
+            (
+                "PROCESS_STATE_RUNNING",
+                b"processname:web groupname:web from_state:STARTING pid:42",
+            ),
+            (
+                "PROCESS_LOG_STDOUT",
+                b"processname:w groupname:g channel:stdout\nline \"one\"\n\ttwo\\",
+            ),
+            (
+                "PROCESS_COMMUNICATION_STDOUT",
+                b"processname:w groupname:g\n",
+            ),
+            ("REMOTE_COMMUNICATION", b"type:x\n\xff\xfe bytes \x01"),
+            ("TICK_5", b"when:1700000000"),
+            ("PROCESS_STATE_EXITED", b"b:2 a:1 b:3 junk a:4 expected:0"),
+            ("SUPERVISOR_STATE_CHANGE_RUNNING", b""),
+        ];
+        let time = UNIX_EPOCH + Duration::from_millis(1_796_304_424_123);
+        for (name, payload) in cases {
+            let e = event(name, payload);
+            let want = serde_json::to_vec(&Record::from_event(&e, "h.1 \"q\"", "b/1", time))
+                .expect("serializes");
+            let mut got = b"left alone".to_vec();
+            Record::write_json(&e, "h.1 \"q\"", "b/1", &rfc3339(time), &mut got);
+            assert_eq!(
+                String::from_utf8_lossy(&got[10..]),
+                String::from_utf8_lossy(&want),
+                "{name}"
+            );
+        }
     }
 
     #[test]
