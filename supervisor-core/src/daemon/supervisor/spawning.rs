@@ -185,14 +185,18 @@ impl Supervisor {
                 let _ = spawn_reader_with(
                     child.stdout,
                     (i, Channel::Stdout, generation),
-                    self.pipe_tx.clone(),
+                    if slot.listener.is_some() {
+                        self.pipes.replies.clone()
+                    } else {
+                        self.pipes.output.clone()
+                    },
                     slot.listener.is_none() && grows(&slot.model.stdout),
                 );
                 if let Some(err) = child.stderr {
                     let _ = spawn_reader_with(
                         err,
                         (i, Channel::Stderr, generation),
-                        self.pipe_tx.clone(),
+                        self.pipes.output.clone(),
                         grows(&slot.model.stderr),
                     );
                 }

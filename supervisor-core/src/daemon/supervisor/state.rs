@@ -73,6 +73,23 @@ pub(super) struct Slot {
     pub(super) spawns: u64,
 }
 
+/// Where pipe readers send what they read.
+///
+/// A listener's stdout (its `RESULT`s) has a channel of its own, which the task handles before
+/// child output: otherwise a reply waits behind up to [`PIPE_CHANNEL_BOUND`] chunks of a
+/// flooding producer, and the pool's one event in flight per listener with it. 4.3's select
+/// loop reads each ready descriptor once per turn, so a reply never waits behind more than
+/// one chunk there either.
+///
+/// [`PIPE_CHANNEL_BOUND`]: crate::daemon::pipes::PIPE_CHANNEL_BOUND
+#[derive(Debug, Clone)]
+pub(super) struct PipeSenders {
+    /// Every child's stdout and stderr, but a listener's stdout.
+    pub(super) output: mpsc::Sender<PipeEvent<PipeId>>,
+    /// Listeners' stdout.
+    pub(super) replies: mpsc::Sender<PipeEvent<PipeId>>,
+}
+
 /// How many spawns in one burst make it worth trimming the heap after it.
 pub(super) const TRIM_AFTER_SPAWNS: usize = 32;
 
@@ -194,7 +211,7 @@ pub(super) struct Supervisor {
     pub(super) syslog: crate::logging::syslog::Syslog,
     pub(super) phase: Phase,
     pub(super) last_wait_log: Option<Instant>,
-    pub(super) pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
+    pub(super) pipes: PipeSenders,
     pub(super) fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
     /// RPC replies waiting for processes to reach a state.
     pub(super) pending: Vec<waiting::Pending>,
@@ -256,7 +273,7 @@ impl Supervisor {
     pub(super) fn new(
         mut model: DaemonModel,
         log: MainLog,
-        pipe_tx: mpsc::Sender<PipeEvent<PipeId>>,
+        pipes: PipeSenders,
         fail_tx: mpsc::UnboundedSender<WriteFailed<usize>>,
         spawner: Spawner<SpawnId>,
         probe_tx: mpsc::UnboundedSender<ProbeResult<(usize, u64)>>,
@@ -312,7 +329,7 @@ impl Supervisor {
             log,
             phase: Phase::Running,
             last_wait_log: None,
-            pipe_tx,
+            pipes,
             fail_tx,
             pending: Vec::new(),
             multicalls: Vec::new(),

@@ -8,7 +8,7 @@ use event_proto::{pyfmt, Payload};
 use tokio::sync::mpsc;
 
 use super::messages::{Control, Ended, PipeId};
-use super::state::{Phase, Supervisor, STDOUT_CLOSED_GRACE};
+use super::state::{Phase, PipeSenders, Supervisor, STDOUT_CLOSED_GRACE};
 use crate::daemon::pipes::{PipeEvent, WriteFailed, PIPE_CHANNEL_BOUND};
 use crate::daemon::ready_probe::ProbeResult;
 use crate::daemon::reaper::{spawn_reaper, Reaped, ReaperEvent};
@@ -48,6 +48,7 @@ pub async fn run_with(
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
     let _signals = spawn_signal_listener(sig_tx)?;
     let (pipe_tx, mut pipe_rx) = mpsc::channel(PIPE_CHANNEL_BOUND);
+    let (reply_tx, mut reply_rx) = mpsc::channel(PIPE_CHANNEL_BOUND);
     let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
     let (spawned_tx, mut spawned_rx) = mpsc::unbounded_channel();
     let spawner = Spawner::start(spawned_tx)?;
@@ -55,7 +56,10 @@ pub async fn run_with(
     let mut sup = Supervisor::new(
         model,
         log,
-        pipe_tx,
+        PipeSenders {
+            output: pipe_tx,
+            replies: reply_tx,
+        },
         fail_tx,
         spawner,
         probe_tx,
@@ -75,7 +79,11 @@ pub async fn run_with(
         sup.log.flush();
         let deadline = sup.next_deadline(Now::current());
         let mut sigchld = false;
+        // In this order: listeners' replies first (see `PipeSenders`), and RPC calls before
+        // child output, which alone can arrive faster than it is handled.
         tokio::select! {
+            biased;
+            Some(p) = reply_rx.recv() => sup.on_pipe(p, Now::current()),
             Some(r) = reap_rx.recv() => match r {
                 ReaperEvent::Reaped(r) => sup.on_reaped(r, Now::current()),
                 ReaperEvent::Signal => sigchld = true,
@@ -83,14 +91,17 @@ pub async fn run_with(
             Some(d) = spawned_rx.recv() => sup.on_spawned(d, Now::current()),
             Some(r) = probe_rx.recv() => sup.on_probe(r, Now::current()),
             Some(s) = sig_rx.recv() => sup.on_signal(s, Now::current()),
-            Some(p) = pipe_rx.recv() => sup.on_pipe(p, Now::current()),
-            Some(f) = fail_rx.recv() => sup.on_write_failed(f, Now::current()),
             Some(c) = control.recv() => sup.on_control(c, Now::current()),
+            Some(f) = fail_rx.recv() => sup.on_write_failed(f, Now::current()),
+            Some(p) = pipe_rx.recv() => sup.on_pipe(p, Now::current()),
             () = tokio::time::sleep_until(deadline.into()) => {}
         }
         // Under load, pipe data arrives in bursts: handle what is already queued before
         // recomputing deadlines, so their cost is paid once per burst, not per chunk.
         for _ in 0..64 {
+            while let Ok(p) = reply_rx.try_recv() {
+                sup.on_pipe(p, Now::current());
+            }
             match pipe_rx.try_recv() {
                 Ok(p) => sup.on_pipe(p, Now::current()),
                 Err(_) => break,
@@ -101,6 +112,9 @@ pub async fn run_with(
             // then the signal's debug line. One yield lets the pipe readers read what is
             // already in the pipes; the exits the reaper found are queued behind the signal.
             tokio::task::yield_now().await;
+            while let Ok(p) = reply_rx.try_recv() {
+                sup.on_pipe(p, Now::current());
+            }
             while let Ok(p) = pipe_rx.try_recv() {
                 sup.on_pipe(p, Now::current());
             }

@@ -49,6 +49,10 @@ fn supervisor(model: DaemonModel) -> Supervisor {
 fn supervisor_with_spawns(model: DaemonModel) -> (Supervisor, mpsc::UnboundedReceiver<Done>) {
     let log = MainLog::open(&model.main_log, model.loglevel, false).expect("main log");
     let (pipe_tx, _) = mpsc::channel(1);
+    let pipe_tx = super::state::PipeSenders {
+        replies: pipe_tx.clone(),
+        output: pipe_tx,
+    };
     let (fail_tx, _) = mpsc::unbounded_channel();
     let (done_tx, done_rx) = mpsc::unbounded_channel();
     let spawner = Spawner::start(done_tx).expect("spawner thread");
@@ -216,6 +220,10 @@ fn the_next_deadline_follows_the_given_clock_not_the_real_one() {
     let clock = FakeClock::new();
     let log = MainLog::open(&MainLogTarget::None, LogLevel::Info, false).expect("main log");
     let (pipe_tx, _) = mpsc::channel(1);
+    let pipe_tx = super::state::PipeSenders {
+        replies: pipe_tx.clone(),
+        output: pipe_tx,
+    };
     let (fail_tx, _) = mpsc::unbounded_channel();
     let (done_tx, _) = mpsc::unbounded_channel();
     let sup = Supervisor::new(
