@@ -21,7 +21,7 @@ fn the_console_updates_live_and_renders_pools_events_and_colours() {
         &format!(
             "[inet_http_server]\nport=127.0.0.1:{port}\n\n\
              [program:flipper]\ncommand=sleep 1000\nstartsecs=0\n\n\
-             [program:painter]\ncommand=sh -c \"printf 'plain \\033[31mred\\033[0m done\\n'; sleep 1000\"\n\
+             [program:painter]\ncommand=sh -c \"printf 'plain \\033[31mred\\033[0m done\\n'; exec sleep 1000\"\n\
              startsecs=0\n\n\
              [program:chatty]\ncommand=sh -c \"while true; do echo line; sleep 0.05; done\"\n\
              stdout_events_enabled=true\nstartsecs=0\n\n\
