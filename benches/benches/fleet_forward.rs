@@ -96,8 +96,14 @@ fn generator_rate(spew: &Path, n: u64) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Events/s through the forwarder: from starting the child to all `n` in the stream.
-fn forwarder_rate(spew: &Path, n: u64, fsync: bool) -> Option<f64> {
+/// A nats-server, a work directory and our daemon whose pool's only listener is the
+/// forwarder, with `talk` ready to send `n` events `pause_us` apart (not started yet).
+fn forwarder_daemon(
+    spew: &Path,
+    n: u64,
+    pause_us: u64,
+    fsync: bool,
+) -> Option<(NatsServer, TempDir, Daemon)> {
     let nats = NatsServer::start().ok()?;
     let work = TempDir::new("bfl").ok()?;
     let cmd = format!(
@@ -109,13 +115,17 @@ fn forwarder_rate(spew: &Path, n: u64, fsync: bool) -> Option<f64> {
     );
     let d = Daemon::start_at_level(
         Implementation::Rust,
-        &(talk(spew, n, 0) + &listener(&cmd, n)),
+        &(talk(spew, n, pause_us) + &listener(&cmd, n)),
         "info",
     )
     .ok()?;
-    if !running(&d, "bench") {
-        return None;
-    }
+    running(&d, "bench").then_some((nats, work, d))
+}
+
+/// Events/s through the forwarder: from starting the child to all `n` in the stream.
+fn forwarder_rate(spew: &Path, n: u64, fsync: bool) -> Option<f64> {
+    // Bound in this order, so the daemon stops first and the broker last.
+    let (nats, _work, d) = forwarder_daemon(spew, n, 0, fsync)?;
     let start = epoch_ns(SystemTime::now());
     d.rpc("s.supervisor.startProcess('talk')").ok()?;
     if !poll(|| nats.count("SUPERVISOR_EVENTS").unwrap_or(0) >= n) {
@@ -199,24 +209,7 @@ fn fsync_ceiling(dir: &Path, n: usize) -> (f64, f64, f64) {
 
 /// Write-to-stored latencies (ms), sorted, for `n` events 10 ms apart.
 fn latencies(spew: &Path, n: u64, fsync: bool) -> Option<Vec<f64>> {
-    let nats = NatsServer::start().ok()?;
-    let work = TempDir::new("blat").ok()?;
-    let cmd = format!(
-        "{} --nats {} --spool {} --host bench --no-state{}",
-        rust_binary("event-forwarder").display(),
-        nats.url(),
-        work.join("spool").display(),
-        if fsync { "" } else { " --no-fsync" }
-    );
-    let d = Daemon::start_at_level(
-        Implementation::Rust,
-        &(talk(spew, n, 10_000) + &listener(&cmd, n)),
-        "info",
-    )
-    .ok()?;
-    if !running(&d, "bench") {
-        return None;
-    }
+    let (nats, _work, d) = forwarder_daemon(spew, n, 10_000, fsync)?;
     d.rpc("s.supervisor.startProcess('talk')").ok()?;
     if !try_wait_until(Duration::from_secs(600), || {
         nats.count("SUPERVISOR_EVENTS").unwrap_or(0) >= n

@@ -12,6 +12,21 @@ const A_ENV: &str = "# the database\nFROMFILE=first\nQUOTED=\"two words\"\nB=fro
                      export LITERAL='$HOME # not a comment'\n\n; ini-style comment\n";
 const B_ENV: &str = "FROMFILE=second  # later files win\n";
 
+/// Our supervisord on `conf` (in the foreground, as the file says), with `env` added to its
+/// environment; stopped by pid when dropped.
+fn supervisord(conf: &std::path::Path, env: &[(&str, &str)]) -> tests::StopOnDrop {
+    tests::StopOnDrop(
+        Command::new(rust_binary("supervisord"))
+            .arg("-c")
+            .arg(conf)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("supervisord starts"),
+    )
+}
+
 #[test]
 fn environment_files_merge_under_environment_and_expand() {
     // The files are read when the config loads: write them first, then start.
@@ -35,15 +50,7 @@ fn environment_files_merge_under_environment_and_expand() {
         ),
     )
     .expect("config");
-    let mut daemon = tests::StopOnDrop(
-        Command::new(rust_binary("supervisord"))
-            .arg("-c")
-            .arg(&conf)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("supervisord starts"),
-    );
+    let mut daemon = supervisord(&conf, &[]);
     let log = dir.join("show.log");
     wait_until(
         Duration::from_secs(20),
@@ -215,17 +222,13 @@ fn children_inherit_the_daemons_environment_under_their_own() {
         ),
     )
     .expect("config");
-    let mut daemon = tests::StopOnDrop(
-        Command::new(rust_binary("supervisord"))
-            .arg("-c")
-            .arg(&conf)
-            .env("DAEMON_ONLY", "inherited")
-            .env("SUPERVISOR_GROUP_NAME", "stale")
-            .env("OVERRIDDEN", "by-daemon")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("supervisord starts"),
+    let mut daemon = supervisord(
+        &conf,
+        &[
+            ("DAEMON_ONLY", "inherited"),
+            ("SUPERVISOR_GROUP_NAME", "stale"),
+            ("OVERRIDDEN", "by-daemon"),
+        ],
     );
     let log = dir.join("show.log");
     wait_until(
