@@ -108,13 +108,19 @@ fn scenario(which: Implementation) -> Vec<(String, Vec<String>)> {
             d.rpc("s.supervisor.stopProcess('talker')").expect("rpc");
         },
     );
+    // 4.3 reaps straight after spawning: when `exit 3` has already happened by then (a loaded
+    // machine), its `startProcess` answers SPAWN_ERROR ("Bad exit code") although the events are
+    // the same. Ours hands the spawn to its spawner thread and answers before any exit, so only
+    // the reference is allowed that answer.
+    let start_crasher = || match d.rpc("s.supervisor.startProcess('crasher', False)") {
+        Ok(_) => {}
+        Err(e) if which == Implementation::Python && e.to_string().contains("SPAWN_ERROR") => {}
+        Err(e) => panic!("{which:?}: {e}\n{}", d.main_log()),
+    };
     step(
         "crasher",
         &["PROCESS_STATE_EXITED|processname:crasher"],
-        &|| {
-            d.rpc("s.supervisor.startProcess('crasher', False)")
-                .unwrap_or_else(|e| panic!("{e}\n{}", d.main_log()));
-        },
+        &start_crasher,
     );
     step(
         "quitter",
@@ -133,8 +139,7 @@ fn scenario(which: Implementation) -> Vec<(String, Vec<String>)> {
         &|| {
             d.rpc("s.supervisor.addProcessGroup('crasher')")
                 .expect("rpc");
-            d.rpc("s.supervisor.startProcess('crasher', False)")
-                .expect("rpc");
+            start_crasher();
         },
     );
     steps
