@@ -7,9 +7,11 @@ use event_proto::payload::ProcessGroupPayload;
 use event_proto::xmlrpc::Value;
 use event_proto::{EventMask, EventType, Payload, Text};
 
-use super::state::{sort_key, PoolSlot, Slot, Supervisor};
+use std::sync::Arc;
+
+use super::state::{sort_key, PoolSlot, Slot, StoredConfig, Supervisor};
 use crate::log_level::LogLevel;
-use crate::model::{ChannelModel, DaemonModel, FcgiSocket, ProgramModel};
+use crate::model::{ChannelModel, FcgiSocket, ProgramModel};
 use crate::pool::{Pool, PoolSettings};
 use crate::process::Now;
 use crate::rpc::Fault;
@@ -52,9 +54,9 @@ fn normalized(programs: &[&ProgramModel], pools: &[PoolSettings]) -> GroupConfig
     }
 }
 
-/// The group names of `model` in (priority, name) order.
-fn group_names(model: &DaemonModel) -> Vec<String> {
-    let mut programs: Vec<&ProgramModel> = model.programs.iter().collect();
+/// The group names of `config` in (priority, name) order.
+fn group_names(config: &StoredConfig) -> Vec<String> {
+    let mut programs: Vec<&ProgramModel> = config.programs.iter().map(|p| &**p).collect();
     programs.sort_by_key(|p| sort_key(p));
     let mut names: Vec<String> = Vec::new();
     for p in programs {
@@ -74,7 +76,7 @@ impl Supervisor {
         let programs: Vec<&ProgramModel> = self.groups[g]
             .1
             .iter()
-            .map(|&i| &self.procs[i].model)
+            .map(|&i| &*self.procs[i].model)
             .collect();
         let mut config = normalized(&programs, &[]);
         config.pool = self.groups[g]
@@ -91,6 +93,7 @@ impl Supervisor {
             .programs
             .iter()
             .filter(|p| p.params.group == name)
+            .map(|p| &**p)
             .collect();
         normalized(&programs, &self.config.pools)
     }
@@ -110,7 +113,7 @@ impl Supervisor {
         for line in &loaded.options.parse_messages {
             self.log.log(line);
         }
-        self.config = loaded.model;
+        self.config = StoredConfig::new(loaded.model);
         let new_names = group_names(&self.config);
         let mut added = Vec::new();
         let mut changed = Vec::new();
@@ -143,7 +146,7 @@ impl Supervisor {
         if self.active_group(name).is_some() {
             return Err(Fault::AlreadyAdded(name.to_owned()));
         }
-        let mut programs: Vec<ProgramModel> = self
+        let mut programs: Vec<Arc<ProgramModel>> = self
             .config
             .programs
             .iter()
@@ -153,7 +156,7 @@ impl Supervisor {
         if programs.is_empty() {
             return Err(Fault::BadName(name.to_owned()));
         }
-        programs.sort_by_key(sort_key);
+        programs.sort_by_key(|p| sort_key(p));
         let pool = programs
             .first()
             .and_then(|p| p.pool)
@@ -171,7 +174,9 @@ impl Supervisor {
                 self.pools[k].members.push(i);
                 (k, self.pools[k].members.len() - 1)
             });
-            p.pool = pool;
+            if p.pool != pool {
+                Arc::make_mut(&mut p).pool = pool;
+            }
             self.procs.push(Slot::new(p, listener));
             members.push(i);
         }
@@ -262,7 +267,7 @@ impl Supervisor {
 
     /// `getAllConfigInfo`: one struct per configured process, active or not, by name.
     pub(super) fn all_config_info(&self) -> Value {
-        let mut programs: Vec<&ProgramModel> = self.config.programs.iter().collect();
+        let mut programs: Vec<&ProgramModel> = self.config.programs.iter().map(|p| &**p).collect();
         programs.sort_by_key(|p| sort_key(p));
         programs.sort_by(|a, b| a.params.name.cmp(&b.params.name));
         let entries = programs.into_iter().map(|p| self.config_info(p)).collect();
@@ -283,7 +288,7 @@ impl Supervisor {
                     .copied()
                     .find(|&i| self.procs[i].model.params.name == p.params.name)
             })
-            .map(|i| &self.procs[i].model);
+            .map(|i| &*self.procs[i].model);
         let none = || Value::from("none");
         let log = |c: &ChannelModel, used: Option<&ChannelModel>| match (&c.logfile, used) {
             (_, Some(u)) if u.logfile.is_some() => Value::from(

@@ -25,7 +25,7 @@ use crate::rpc::Fault;
 impl Supervisor {
     /// Resolves every slot's `depends_on` names to slot indices, and the reverse.
     pub(super) fn wire_dependencies(&mut self) {
-        let deps = resolve_dependencies(self.procs.iter().map(|s| (&s.model, s.removed)));
+        let deps = resolve_dependencies(self.procs.iter().map(|s| (&*s.model, s.removed)));
         for slot in &mut self.procs {
             slot.dependants.clear();
         }

@@ -22,12 +22,13 @@ use crate::logging::MainLog;
 use crate::model::{DaemonModel, ProgramModel};
 use crate::output::dispatcher::OutputDispatcher;
 use crate::output::rotating::RotatingLog;
-use crate::pool::Pool;
+use crate::pool::{Pool, PoolSettings};
 use crate::process::{Now, Process};
 
 /// One process: its configuration, its machine, and the pipes and logs of its current spawn.
 pub(super) struct Slot {
-    pub(super) model: ProgramModel,
+    /// Shared with [`StoredConfig`] while the configuration as read still has it.
+    pub(super) model: Arc<ProgramModel>,
     pub(super) machine: Process,
     pub(super) generation: u64,
     pub(super) stdin: Option<StdinQueue>,
@@ -111,7 +112,7 @@ impl Slot {
         }
     }
 
-    pub(super) fn new(model: ProgramModel, listener: Option<(usize, usize)>) -> Slot {
+    pub(super) fn new(model: Arc<ProgramModel>, listener: Option<(usize, usize)>) -> Slot {
         Slot {
             machine: Process::new(model.params.clone()),
             model,
@@ -192,12 +193,29 @@ pub(super) enum Phase {
     Done,
 }
 
+/// The programs and pools of the configuration as last read. A program's model is shared
+/// with its slot (one copy per program, not two, for 500 programs about 0.3 MB).
+#[derive(Debug, Clone, Default)]
+pub(super) struct StoredConfig {
+    pub(super) programs: Vec<Arc<ProgramModel>>,
+    pub(super) pools: Vec<PoolSettings>,
+}
+
+impl StoredConfig {
+    pub(super) fn new(model: DaemonModel) -> StoredConfig {
+        StoredConfig {
+            programs: model.programs.into_iter().map(Arc::new).collect(),
+            pools: model.pools,
+        }
+    }
+}
+
 /// The supervisor task's state.
 pub(super) struct Supervisor {
     pub(super) model: DaemonModel,
     /// The configuration as last read (at start or by `reloadConfig`): what
     /// `addProcessGroup` and `getAllConfigInfo` use ([RPC-supervisor.reloadConfig]).
-    pub(super) config: DaemonModel,
+    pub(super) config: StoredConfig,
     pub(super) procs: Vec<Slot>,
     /// Group names in ascending (priority, name) order, with their member indices.
     pub(super) groups: Vec<(String, Vec<usize>)>,
@@ -287,10 +305,16 @@ impl Supervisor {
                 _ => groups.push((p.params.group.clone(), vec![i])),
             }
         }
-        // The configuration as read stays whole (reloadConfig compares against it); the
-        // running copies of the programs move into their slots.
-        let config = model.clone();
-        let programs = std::mem::take(&mut model.programs);
+        // The configuration as read stays whole (reloadConfig compares against it), sharing
+        // each program's model with its slot.
+        let config = StoredConfig {
+            programs: std::mem::take(&mut model.programs)
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+            pools: model.pools.clone(),
+        };
+        let programs = config.programs.clone();
         let mut pool_members = vec![Vec::new(); model.pools.len()];
         let mut procs = Vec::with_capacity(programs.len());
         for (i, p) in programs.into_iter().enumerate() {
