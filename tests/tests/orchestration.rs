@@ -327,3 +327,78 @@ fn check_prints_the_start_order_as_layers() {
         "{text}"
     );
 }
+
+/// A loopback HTTP server that answers 503 to its first `failures` requests and 200 after;
+/// returns its port and the number of requests it has answered so far.
+fn flaky_health_server(failures: usize) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&served);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let count = std::sync::Arc::clone(&count);
+            // A thread per connection, and anything but a GET (a TLS hello) is hung up on.
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                    if !b"GET ".starts_with(&request[..request.len().min(4)]) {
+                        return;
+                    }
+                }
+                if !request.starts_with(b"GET /health ") {
+                    return;
+                }
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let status = if n < failures {
+                    "503 Service Unavailable"
+                } else {
+                    "200 OK"
+                };
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    )
+                    .as_bytes(),
+                );
+            });
+        }
+    });
+    (port, served)
+}
+
+#[test]
+fn an_http_ready_check_passes_on_the_first_2xx_and_an_https_one_refuses_plain_http() {
+    let (port, served) = flaky_health_server(2);
+    let sections = format!(
+        "[program:api]\ncommand=sleep 600\nstartsecs=0\n\
+         ready_check=http://127.0.0.1:{port}/health\nready_interval=1\nready_timeout=30\n\n\
+         [program:tls]\ncommand=sleep 600\nstartsecs=0\n\
+         ready_check=https://127.0.0.1:{port}/health\nready_interval=1\nready_timeout=30\n"
+    );
+    let d = Daemon::start_at_level(Implementation::Rust, &sections, "debug").expect("daemon");
+    wait_until(Duration::from_secs(30), "api RUNNING", || {
+        state(&d, "api") == "RUNNING"
+    });
+    // Two 503s, then the 200 that made it ready; the https check never reaches /health.
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let log = d.main_log();
+    assert!(
+        log.contains("api: ready_check not passed yet: the server did not answer 2xx"),
+        "{log}"
+    );
+    assert!(log.contains("api is ready (ready_check passed)"), "{log}");
+    wait_until(Duration::from_secs(30), "the https check's refusal", || {
+        d.main_log()
+            .contains("tls: ready_check not passed yet: no connection, or no valid HTTP(S) answer")
+    });
+    assert_eq!(state(&d, "tls"), "STARTING");
+}

@@ -16,7 +16,7 @@ use std::time::Duration;
 use event_proto::ProcessState;
 
 use super::state::{Phase, Supervisor};
-use crate::daemon::ready_probe::{spawn_probe, ProbeResult};
+use crate::daemon::ready_probe::{http_probe_command, probe_binary, spawn_probe, ProbeResult};
 use crate::log_level::LogLevel;
 use crate::model::{resolve_dependencies, ReadyCheck};
 use crate::process::Now;
@@ -232,29 +232,44 @@ impl Supervisor {
             let interval = Duration::from_secs(slot.model.orchestration.ready_interval_secs);
             let id = (i, slot.generation);
             self.procs[i].probing = true;
-            match &check {
+            let mut command = match &check {
                 ReadyCheck::Exec { command } => {
-                    let spawned = std::process::Command::new("/bin/sh")
-                        .args(["-c", command])
-                        .stdin(std::process::Stdio::null())
-                        .stdout(std::process::Stdio::null())
-                        .stderr(std::process::Stdio::null())
-                        .spawn();
-                    match spawned {
-                        // Reaped by the daemon's reaper: `on_reaped` hands the status back.
-                        Ok(child) => {
-                            self.check_pids.insert(child.id(), id);
-                        }
-                        Err(e) => self.on_probe(
-                            ProbeResult {
-                                id,
-                                outcome: Err(e.to_string()),
-                            },
-                            now,
-                        ),
-                    }
+                    let mut sh = std::process::Command::new("/bin/sh");
+                    sh.args(["-c", command]);
+                    sh
                 }
-                _ => spawn_probe(&check, interval, id, self.probe_tx.clone()),
+                ReadyCheck::Http { url } => http_probe_command(url, interval),
+                ReadyCheck::Tcp { .. } => {
+                    spawn_probe(&check, interval, id, self.probe_tx.clone());
+                    continue;
+                }
+            };
+            let spawned = command
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+            match spawned {
+                // Reaped by the daemon's reaper: `on_reaped` hands the status back.
+                Ok(child) => {
+                    let http = matches!(check, ReadyCheck::Http { .. });
+                    self.check_pids.insert(child.id(), (id, http));
+                }
+                Err(e) => {
+                    let why = match &check {
+                        ReadyCheck::Http { .. } => {
+                            format!("cannot run {}: {e}", probe_binary().display())
+                        }
+                        _ => e.to_string(),
+                    };
+                    self.on_probe(
+                        ProbeResult {
+                            id,
+                            outcome: Err(why),
+                        },
+                        now,
+                    );
+                }
             }
         }
     }

@@ -264,10 +264,11 @@ pub(super) struct Supervisor {
     pub(super) heap_trim: Arc<crate::daemon::heap_trim::HeapTrim>,
     /// Reaped pids that no process owned while spawns were in flight.
     pub(super) early_exits: Vec<Reaped>,
-    /// Where `tcp:`/`http(s):` ready-check probes report.
+    /// Where `tcp:` ready-check probes report.
     pub(super) probe_tx: mpsc::UnboundedSender<ProbeResult<(usize, u64)>>,
-    /// Running `exec:` ready checks: pid → (process, spawn generation).
-    pub(super) check_pids: HashMap<u32, (usize, u64)>,
+    /// Running `exec:` and `http(s)://` ready checks: pid → ((process, spawn generation),
+    /// whether it is `supervisord-probe`, whose exit status names the outcome).
+    pub(super) check_pids: HashMap<u32, ((usize, u64), bool)>,
     /// The daemon's exit status: 1 once an essential process failed.
     pub(super) exit_status: i32,
     /// The last events, for the web console.

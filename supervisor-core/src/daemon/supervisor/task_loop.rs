@@ -155,10 +155,14 @@ pub async fn run_with(
 
 impl Supervisor {
     pub(super) fn on_reaped(&mut self, r: Reaped, now: Now) {
-        if let Some(id) = self.check_pids.remove(&r.pid) {
+        if let Some((id, http)) = self.check_pids.remove(&r.pid) {
+            let status = crate::process::ExitStatus::decode(r.status);
             let outcome = match r.status {
                 0 => Ok(()),
-                s => Err(crate::process::ExitStatus::decode(s).text),
+                _ if http && status.code >= 0 => Err(
+                    crate::daemon::ready_probe::HttpOutcome::describe(status.code),
+                ),
+                _ => Err(status.text),
             };
             self.on_probe(ProbeResult { id, outcome }, now);
             return;
