@@ -25,6 +25,8 @@ fn request(script: &str) -> SpawnRequest {
         umask: None,
         user: None,
         redirect_stderr: false,
+        discard_stdout: false,
+        discard_stderr: false,
         stdin_socket: None,
     }
 }
@@ -33,7 +35,9 @@ fn request(script: &str) -> SpawnRequest {
 fn finish(mut s: Spawned) -> (String, String, i32) {
     drop(s.stdin);
     let mut out = String::new();
-    s.stdout.read_to_string(&mut out).expect("stdout");
+    if let Some(mut o) = s.stdout.take() {
+        o.read_to_string(&mut out).expect("stdout");
+    }
     let mut err = String::new();
     if let Some(mut e) = s.stderr.take() {
         e.read_to_string(&mut err).expect("stderr");
@@ -143,6 +147,30 @@ fn redirect_stderr_shares_the_stdout_pipe() {
 }
 
 #[test]
+fn discarded_output_goes_to_dev_null_and_no_pipe_is_made() {
+    // stdout discarded, stderr a pipe: the child sees /dev/null on fd 1 and says so on fd 2.
+    let mut req = request("echo lost; p=$(readlink /proc/$$/fd/1); echo $p >&2");
+    req.discard_stdout = true;
+    let s = spawn(&req, "discard").expect("spawn");
+    assert!(s.stdout.is_none());
+    let (out, err, code) = finish(s);
+    assert_eq!((out.as_str(), err.as_str(), code), ("", "/dev/null\n", 0));
+
+    // Both discarded, and stderr redirected onto a discarded stdout: no pipe at all.
+    for redirect in [false, true] {
+        let mut req = request(
+            "[ \"$(readlink /proc/$$/fd/1)\" = /dev/null ] && [ \"$(readlink /proc/$$/fd/2)\" = /dev/null ]",
+        );
+        req.discard_stdout = true;
+        req.discard_stderr = !redirect;
+        req.redirect_stderr = redirect;
+        let s = spawn(&req, "discard").expect("spawn");
+        assert!(s.stdout.is_none() && s.stderr.is_none());
+        assert_eq!(finish(s).2, 0, "redirect_stderr={redirect}");
+    }
+}
+
+#[test]
 fn bad_directory_fails_in_the_child_with_127_proc_spawn_child_fail() {
     let mut req = request("echo never");
     req.directory = Some(PathBuf::from("/nonexistent/dir"));
@@ -204,7 +232,7 @@ mod pipes {
         let s = spawn(&request("exec cat"), "cat").expect("spawn");
         let pid = s.pid;
         let (tx, mut rx) = mpsc::channel(4);
-        let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
+        let _r = spawn_reader(s.stdout.expect("stdout pipe"), "out", tx).expect("reader");
         let (ftx, mut failed) = mpsc::unbounded_channel();
         let stdin = spawn_writer(s.stdin.expect("a stdin pipe"), "in", ftx).expect("writer");
         stdin.send(Bytes::from_static(b"hello ")).expect("send");
@@ -244,7 +272,7 @@ mod pipes {
         let pid = s.pid;
         // Room for two chunks: 256 KiB at most, far less than the child wants to write.
         let (tx, mut rx) = mpsc::channel(2);
-        let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
+        let _r = spawn_reader(s.stdout.expect("stdout pipe"), "out", tx).expect("reader");
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while !blocked_in_pipe_write(pid) {
             assert!(
@@ -284,7 +312,7 @@ mod pipes {
         let s = spawn(&request(&format!("exec python3 -c \"{script}\"")), "py").expect("spawn");
         let pid = s.pid;
         let (tx, mut rx) = mpsc::channel(8);
-        let _r = spawn_reader(s.stdout, "out", tx).expect("reader");
+        let _r = spawn_reader(s.stdout.expect("stdout pipe"), "out", tx).expect("reader");
         let mut got = Vec::new();
         loop {
             let ev = tokio::time::timeout(Duration::from_secs(30), rx.recv())

@@ -9,6 +9,7 @@ mod ctl_rust;
 mod ctl_shell;
 mod daemon_user;
 mod daemonize;
+mod discarded_output;
 mod disk_full;
 mod env_files;
 mod events_diff;

@@ -16,7 +16,7 @@ use super::messages::SpawnId;
 use super::state::{PendingSpawn, Supervisor, TRIM_AFTER_SPAWNS};
 use crate::daemon::pipes::spawn_reader_with;
 use crate::daemon::reaper::Reaped;
-use crate::daemon::spawn::{child_environment, spawn, SpawnRequest};
+use crate::daemon::spawn::{child_environment, output_goes_nowhere, spawn, SpawnRequest};
 use crate::daemon::spawner::{SpawnDone, SpawnJob};
 use crate::log_level::LogLevel;
 use crate::model::ChannelModel;
@@ -49,6 +49,16 @@ impl Supervisor {
             umask: slot.model.umask,
             user: slot.model.user.clone(),
             redirect_stderr: slot.model.redirect_stderr && slot.listener.is_none(),
+            discard_stdout: output_goes_nowhere(
+                &slot.model.stdout,
+                slot.listener.is_some(),
+                self.log.enabled(LogLevel::Debug),
+            ),
+            discard_stderr: output_goes_nowhere(
+                &slot.model.stderr,
+                false,
+                self.log.enabled(LogLevel::Debug),
+            ),
             stdin_socket: slot
                 .model
                 .fcgi_socket
@@ -182,16 +192,18 @@ impl Supervisor {
                 slot.stderr_log = pending.stderr_log;
                 // Only a pipe whose chunks are plain log data is grown when busy.
                 let grows = |m: &ChannelModel| !m.events_enabled && m.capture_maxbytes == 0;
-                let _ = spawn_reader_with(
-                    child.stdout,
-                    (i, Channel::Stdout, generation),
-                    if slot.listener.is_some() {
-                        self.pipes.replies.clone()
-                    } else {
-                        self.pipes.output.clone()
-                    },
-                    slot.listener.is_none() && grows(&slot.model.stdout),
-                );
+                if let Some(stdout) = child.stdout {
+                    let _ = spawn_reader_with(
+                        stdout,
+                        (i, Channel::Stdout, generation),
+                        if slot.listener.is_some() {
+                            self.pipes.replies.clone()
+                        } else {
+                            self.pipes.output.clone()
+                        },
+                        slot.listener.is_none() && grows(&slot.model.stdout),
+                    );
+                }
                 if let Some(err) = child.stderr {
                     let _ = spawn_reader_with(
                         err,
