@@ -63,18 +63,35 @@ async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Runs the Python supervisorctl against `url`; (stdout, exit code).
+///
+/// The daemon under test reaps every child of this process (`waitpid(-1)`), so the command
+/// cannot be waited for: a shell runs it and writes its output and exit status to files,
+/// which are polled, and the daemon's reaper reaps the shell.
 async fn ctl_cmd(url: &str, args: &[&str]) -> (String, i32) {
-    let out = tokio::process::Command::new("supervisorctl")
-        .arg("-s")
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let base = std::env::temp_dir().join(format!("rsv-ctl-{}-{n}", std::process::id()));
+    let (out, rc) = (base.with_extension("out"), base.with_extension("rc"));
+    // Not waited for: the daemon's reaper reaps it (see above).
+    #[allow(clippy::zombie_processes)]
+    let _shell = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("supervisorctl -s \"$0\" \"$@\" > \"$OUT\"; echo $? > \"$RC.tmp\" && mv \"$RC.tmp\" \"$RC\"")
         .arg(url)
         .args(args)
-        .output()
-        .await
+        .env("OUT", &out)
+        .env("RC", &rc)
+        .spawn()
         .expect("supervisorctl runs");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    wait_for("supervisorctl to finish", || rc.exists()).await;
+    let code = std::fs::read_to_string(&rc)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(-1);
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(&rc);
+    (text, code)
 }
 
 fn read(p: &PathBuf) -> String {

@@ -45,8 +45,9 @@ impl HeapTrim {
                     break;
                 }
             }
-            // On the daemon's single-threaded runtime nothing runs between the check above
-            // and this store, so no response is missed; elsewhere one may wait for the next.
+            // A burst noted from another thread between the check above and this store
+            // finds the trimmer armed and returns: the trim below then comes early for it,
+            // and the next burst arms a new wait. Nothing is lost but some quiet time.
             me.armed.store(false, Ordering::Release);
             trim();
         });

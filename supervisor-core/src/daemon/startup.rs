@@ -202,12 +202,11 @@ fn run_once(model: DaemonModel, options: DaemonOptions, first: bool) -> Result<E
         format!("supervisord started with pid {}", std::process::id()),
     ));
     super::heap_trim::configure_allocator();
-    // The blocking pool only encodes large RPC responses (CPU work): more threads than cores
-    // would add memory, not speed, when many clients poll at once.
-    let encoders = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // The supervisor task's runtime; the HTTP servers run on a thread of their own
+    // (`servers::OpenServers::serve`), with the encoders.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .max_blocking_threads(encoders)
+        .max_blocking_threads(2)
         .build()
     {
         Ok(rt) => rt,

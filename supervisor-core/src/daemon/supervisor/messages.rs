@@ -38,6 +38,13 @@ pub enum Control {
     },
     /// What a `/metrics` scrape shows, from the task's side.
     Metrics(oneshot::Sender<crate::metrics::MetricsSnapshot>),
+    /// `supervisor.getAllProcessInfo` without parameters, over HTTP: the snapshots, or the
+    /// fault (shutting down), to be built into the response and encoded by the server.
+    AllProcessInfo(
+        oneshot::Sender<
+            Result<Vec<super::process_info::ProcessInfo>, event_proto::xmlrpc::MethodResponse>,
+        >,
+    ),
     /// An XML-RPC call, answered on `reply` (possibly much later, for calls that wait).
     Rpc {
         /// The decoded call.

@@ -31,6 +31,7 @@ pub mod messages;
 mod metrics_snapshot;
 mod multicall;
 mod pool_wiring;
+mod process_info;
 mod recent_events;
 mod routes;
 mod rpc;

@@ -40,6 +40,9 @@ impl crate::http::Routes for RpcRoutes {
         let Ok(call) = MethodCall::decode(&body) else {
             return Reply::error(hyper::StatusCode::BAD_REQUEST);
         };
+        if call.method == crate::rpc::Method::GetAllProcessInfo.wire() && call.params.is_empty() {
+            return self.all_process_info().await;
+        }
         let (reply, rx) = oneshot::channel();
         if self.control.send(Control::Rpc { call, reply }).is_err() {
             return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE);
@@ -117,6 +120,39 @@ fn is_large(response: &event_proto::xmlrpc::MethodResponse) -> bool {
 }
 
 impl RpcRoutes {
+    /// `getAllProcessInfo`: the supervisor task only takes the snapshots; the structs are
+    /// built and encoded here, off its thread (the polling clients of a dashboard call it
+    /// often, and with 500 programs the answer is about 580 KB).
+    async fn all_process_info(&self) -> crate::http::Reply {
+        use crate::http::Reply;
+        use event_proto::xmlrpc::{MethodResponse, Value};
+        let (reply, rx) = oneshot::channel();
+        if self.control.send(Control::AllProcessInfo(reply)).is_err() {
+            return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE);
+        }
+        let infos = match rx.await {
+            Ok(Ok(infos)) => infos,
+            Ok(Err(fault)) => return Reply::xml(fault.encode()),
+            Err(_) => return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE),
+        };
+        let large = infos.len() >= 64;
+        let build = move || {
+            let items = infos
+                .into_iter()
+                .map(super::process_info::ProcessInfo::into_value)
+                .collect();
+            MethodResponse::Value(Value::Array(items)).encode()
+        };
+        if !large {
+            return Reply::xml(build());
+        }
+        self.heap_trim.after_burst();
+        match tokio::task::spawn_blocking(build).await {
+            Ok(doc) => Reply::xml(doc),
+            Err(_) => Reply::error(hyper::StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
     /// One XML-RPC call, in process.
     pub(super) async fn call(
         &self,

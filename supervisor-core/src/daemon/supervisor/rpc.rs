@@ -143,41 +143,7 @@ impl Supervisor {
     }
 
     pub(super) fn process_info(&self, i: usize, now: SystemTime) -> Value {
-        let slot = &self.procs[i];
-        let m = &slot.machine;
-        let log = |c: &crate::model::ChannelModel| {
-            c.logfile
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        };
-        let now_secs = now
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Value::structure([
-            ("name", Value::from(slot.model.params.name.as_str())),
-            ("group", Value::from(slot.model.params.group.as_str())),
-            ("start", Value::Int(m.start_time() as i64)),
-            ("stop", Value::Int(m.stop_time() as i64)),
-            ("now", Value::Int(now_secs as i64)),
-            ("state", Value::Int(i64::from(m.state().code()))),
-            ("statename", Value::from(m.state().as_str())),
-            ("spawnerr", Value::from(m.spawnerr())),
-            ("exitstatus", Value::Int(i64::from(m.exitstatus()))),
-            ("logfile", Value::from(log(&slot.model.stdout))),
-            ("stdout_logfile", Value::from(log(&slot.model.stdout))),
-            ("stderr_logfile", Value::from(log(&slot.model.stderr))),
-            ("pid", Value::Int(i64::from(m.pid()))),
-            (
-                "description",
-                Value::from(
-                    self.dependency_note(i)
-                        .unwrap_or_else(|| m.description(now)),
-                ),
-            ),
-            // Beyond 4.3: RUNNING and, with a ready check, the check passed.
-            ("ready", Value::Bool(m.is_ready())),
-        ])
+        self.process_snapshot(i, now).into_value()
     }
 
     /// Every method that answers at once.
@@ -212,19 +178,12 @@ impl Supervisor {
                 let i = self.one(arg_str(p, 0)?)?;
                 Ok(self.process_info(i, now.wall))
             }
-            Some(Method::GetAllProcessInfo) => {
-                let mut order = self.live();
-                order.sort_by(|&a, &b| {
-                    let (x, y) = (&self.procs[a].model.params, &self.procs[b].model.params);
-                    (&x.group, &x.name).cmp(&(&y.group, &y.name))
-                });
-                Ok(Value::Array(
-                    order
-                        .into_iter()
-                        .map(|i| self.process_info(i, now.wall))
-                        .collect(),
-                ))
-            }
+            Some(Method::GetAllProcessInfo) => Ok(Value::Array(
+                self.all_process_snapshots(now.wall)
+                    .into_iter()
+                    .map(super::process_info::ProcessInfo::into_value)
+                    .collect(),
+            )),
             Some(Method::SignalProcess)
             | Some(Method::SignalProcessGroup)
             | Some(Method::SignalAllProcesses) => self.rpc_signal(call, now),

@@ -40,7 +40,7 @@ pub async fn run_with(
     control_tx: mpsc::UnboundedSender<Control>,
     mut control: mpsc::UnboundedReceiver<Control>,
 ) -> std::io::Result<Ended> {
-    let socket_files = servers.serve(&control_tx)?;
+    let (socket_files, servers) = servers.serve(&control_tx)?;
     // Orphaned descendants of children come to us, not init: reaped, and found by stoptree.
     let subreaper = crate::daemon::tree::become_subreaper();
     let (reap_tx, mut reap_rx) = mpsc::unbounded_channel();
@@ -142,6 +142,8 @@ pub async fn run_with(
     } else {
         Ended::Shutdown
     };
+    // The sockets close before their files go (and before a restart binds them again).
+    drop(servers);
     for path in socket_files {
         let _ = std::fs::remove_file(path);
     }
@@ -316,6 +318,14 @@ impl Supervisor {
                 let _ = reply.send(states);
             }
             Control::Rpc { call, reply } => self.on_rpc(call, reply, now),
+            Control::AllProcessInfo(reply) => {
+                let answer = if self.phase == Phase::Running {
+                    Ok(self.all_process_snapshots(now.wall))
+                } else {
+                    Err(crate::rpc::Fault::ShutdownState.response())
+                };
+                let _ = reply.send(answer);
+            }
             Control::WebInfo(reply) => {
                 let path = match &self.model.main_log {
                     crate::logging::MainLogTarget::File { path, .. } => Some(path.clone()),
