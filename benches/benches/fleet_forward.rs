@@ -82,6 +82,58 @@ fn running(d: &Daemon, name: &str) -> bool {
     })
 }
 
+/// CPU time (ns) a process's threads have run, from `/proc/PID/task/*/schedstat`.
+fn cpu_ns(pid: u32) -> u64 {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+                .filter_map(|s| s.split(' ').next()?.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// CPU µs per event of each process of a run, over the burst.
+#[derive(Debug, Default, Clone, Copy)]
+struct CpuPerEvent {
+    supervisord: f64,
+    listener: f64,
+    nats: f64,
+}
+
+/// Samples the CPU of (supervisord, listener, nats-server) at the start and end of a burst.
+struct CpuMeter {
+    pids: [u32; 3],
+    start: [u64; 3],
+}
+
+impl CpuMeter {
+    fn start(d: &Daemon, nats: Option<u32>) -> CpuMeter {
+        let listener = d
+            .rpc("s.supervisor.getProcessInfo('bench')['pid']")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let pids = [d.pid(), listener, nats.unwrap_or(0)];
+        CpuMeter {
+            pids,
+            start: pids.map(cpu_ns),
+        }
+    }
+
+    fn per_event(&self, n: u64) -> CpuPerEvent {
+        let us =
+            |k: usize| cpu_ns(self.pids[k]).saturating_sub(self.start[k]) as f64 / 1e3 / n as f64;
+        CpuPerEvent {
+            supervisord: us(0),
+            listener: us(1),
+            nats: us(2),
+        }
+    }
+}
+
 /// The generator alone: blocks/s into a pipe read as fast as possible.
 fn generator_rate(spew: &Path, n: u64) -> f64 {
     let start = Instant::now();
@@ -122,28 +174,31 @@ fn forwarder_daemon(
     running(&d, "bench").then_some((nats, work, d))
 }
 
-/// Events/s through the forwarder: from starting the child to all `n` in the stream.
-fn forwarder_rate(spew: &Path, n: u64, fsync: bool) -> Option<f64> {
+/// Events/s through the forwarder, from starting the child to all `n` in the stream, and
+/// what each process spent per event.
+fn forwarder_rate(spew: &Path, n: u64, fsync: bool) -> Option<(f64, CpuPerEvent)> {
     // Bound in this order, so the daemon stops first and the broker last.
     let (nats, _work, d) = forwarder_daemon(spew, n, 0, fsync)?;
+    let meter = CpuMeter::start(&d, nats.pid());
     let start = epoch_ns(SystemTime::now());
     d.rpc("s.supervisor.startProcess('talk')").ok()?;
     if !poll(|| nats.count("SUPERVISOR_EVENTS").unwrap_or(0) >= n) {
         return None;
     }
+    let cpu = meter.per_event(n);
     let last = nats
         .messages("SUPERVISOR_EVENTS")
         .ok()?
         .iter()
         .map(|m| m.stored_ns)
         .max()?;
-    Some(n as f64 / ((last - start) as f64 / 1e9))
+    Some((n as f64 / ((last - start) as f64 / 1e9), cpu))
 }
 
-/// Events/s through the no-op SDK listener, same daemon config.
-fn noop_rate(spew: &Path, n: u64) -> Option<f64> {
+/// Events/s through the no-op SDK listener, same daemon config, and the CPU per event.
+fn noop_rate(spew: &Path, n: u64) -> Option<(f64, CpuPerEvent)> {
     // Idle, but running, as in the forwarder's runs.
-    let _nats = NatsServer::start().ok()?;
+    let nats = NatsServer::start().ok()?;
     let work = TempDir::new("bno").ok()?;
     let marker = work.join("done");
     let cmd = format!(
@@ -160,11 +215,13 @@ fn noop_rate(spew: &Path, n: u64) -> Option<f64> {
     if !running(&d, "bench") {
         return None;
     }
+    let meter = CpuMeter::start(&d, nats.pid());
     let start = epoch_ns(SystemTime::now());
     d.rpc("s.supervisor.startProcess('talk')").ok()?;
     if !poll(|| marker.exists()) {
         return None;
     }
+    let cpu = meter.per_event(n);
     // Written in one go, but possibly not yet when first seen.
     let mut end = None;
     try_wait_until(Duration::from_secs(5), || {
@@ -173,7 +230,7 @@ fn noop_rate(spew: &Path, n: u64) -> Option<f64> {
             .and_then(|t| t.split(' ').nth(1)?.trim().parse::<i128>().ok());
         end.is_some()
     });
-    Some(n as f64 / ((end? - start) as f64 / 1e9))
+    Some((n as f64 / ((end? - start) as f64 / 1e9), cpu))
 }
 
 /// `fdatasync`ed 400-byte appends/s on this disk, alone: (growing file, zero-filled file,
@@ -229,8 +286,9 @@ fn latencies(spew: &Path, n: u64, fsync: bool) -> Option<Vec<f64>> {
     Some(ms)
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
+/// The median run by rate, with its CPU figures.
+fn median_run(mut v: Vec<(f64, CpuPerEvent)>) -> Option<(f64, CpuPerEvent)> {
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
     v.get(v.len() / 2).copied()
 }
 
@@ -256,17 +314,19 @@ fn main() {
         if round % 2 == 0 {
             noop.extend(noop_rate(&spew, n));
         }
-        if let Some(r) = forwarder_rate(&spew, n, true) {
-            fwd.push(r);
-        }
-        if let Some(r) = forwarder_rate(&spew, n, false) {
-            fwd_nosync.push(r);
-        }
+        fwd.extend(forwarder_rate(&spew, n, true));
+        fwd_nosync.extend(forwarder_rate(&spew, n, false));
         if round % 2 == 1 {
             noop.extend(noop_rate(&spew, n));
         }
     }
-    let (noop, fwd, fwd_nosync) = (median(noop), median(fwd), median(fwd_nosync));
+    let (noop_run, fwd_run, nosync_run) =
+        (median_run(noop), median_run(fwd), median_run(fwd_nosync));
+    let (noop, fwd, fwd_nosync) = (
+        noop_run.map(|r| r.0),
+        fwd_run.map(|r| r.0),
+        nosync_run.map(|r| r.0),
+    );
     println!("fleet bench: {n} events, {rounds} rounds (medians)");
     println!("load generator alone: {generator:.0} events/s");
     let mut rows = Vec::new();
@@ -290,6 +350,45 @@ fn main() {
                 ));
             }
         }
+    }
+    // The CPU ceiling: what each process spent per event in the median run. On this
+    // machine's cores, the forwarder's pipeline cannot beat cores / (the sum of them), nor
+    // the single-threaded supervisord beat 1 / its own share.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as f64;
+    for (name, run) in [
+        ("no-op", noop_run),
+        ("fsync", fwd_run),
+        ("--no-fsync", nosync_run),
+    ] {
+        let Some((rate, cpu)) = run else { continue };
+        let total = cpu.supervisord + cpu.listener + cpu.nats;
+        let ceiling = cores * 1e6 / total;
+        println!(
+            "CPU per event ({name}, {rate:.0} events/s): supervisord {:.2} µs, listener {:.2} µs,              nats-server {:.2} µs; all {total:.2} µs, so {cores} cores carry at most {ceiling:.0} events/s",
+            cpu.supervisord, cpu.listener, cpu.nats
+        );
+        rows.push((
+            format!("CPU per event ({name}): supervisord (us)"),
+            cpu.supervisord,
+        ));
+        rows.push((
+            format!("CPU per event ({name}): listener (us)"),
+            cpu.listener,
+        ));
+        rows.push((
+            format!("CPU per event ({name}): nats-server (us)"),
+            cpu.nats,
+        ));
+        rows.push((format!("CPU ceiling ({name}) events/s"), ceiling));
+    }
+    if let (Some(base), Some((_, cpu))) = (noop, nosync_run) {
+        let others = cpu.supervisord + cpu.nats;
+        println!(
+            "  80 % of the no-op listener is {:.0} events/s: with supervisord's and nats-server's              {others:.2} µs per event, that leaves the forwarder {:.2} µs per event on {cores} cores              (it spent {:.2})",
+            0.8 * base,
+            cores * 1e6 / (0.8 * base) - others,
+            cpu.listener
+        );
     }
     for (name, fsync) in [("fsync", true), ("--no-fsync", false)] {
         if let Some(ms) = latencies(&spew, lat_n, fsync) {
