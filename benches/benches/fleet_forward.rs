@@ -364,7 +364,8 @@ fn main() {
         let total = cpu.supervisord + cpu.listener + cpu.nats;
         let ceiling = cores * 1e6 / total;
         println!(
-            "CPU per event ({name}, {rate:.0} events/s): supervisord {:.2} µs, listener {:.2} µs,              nats-server {:.2} µs; all {total:.2} µs, so {cores} cores carry at most {ceiling:.0} events/s",
+            "CPU per event ({name}, {rate:.0} events/s): supervisord {:.2} µs, listener {:.2} µs, \
+             nats-server {:.2} µs; all {total:.2} µs, so {cores} cores carry at most {ceiling:.0} events/s",
             cpu.supervisord, cpu.listener, cpu.nats
         );
         rows.push((
@@ -384,7 +385,9 @@ fn main() {
     if let (Some(base), Some((_, cpu))) = (noop, nosync_run) {
         let others = cpu.supervisord + cpu.nats;
         println!(
-            "  80 % of the no-op listener is {:.0} events/s: with supervisord's and nats-server's              {others:.2} µs per event, that leaves the forwarder {:.2} µs per event on {cores} cores              (it spent {:.2})",
+            "  80 % of the no-op listener is {:.0} events/s: with supervisord's and nats-server's \
+             {others:.2} µs per event, that leaves the forwarder {:.2} µs per event on {cores} cores \
+             (it spent {:.2})",
             0.8 * base,
             cores * 1e6 / (0.8 * base) - others,
             cpu.listener
