@@ -57,8 +57,8 @@ impl Supervisor {
         }
     }
 
-    /// Rewrites the children file if children came or went since it was last written (at
-    /// most once per turn of the loop).
+    /// Has the children file rewritten, off the task, if children came or went since it was
+    /// last handed over (at most once per turn of the loop).
     pub(super) fn record_children(&mut self) {
         if !self.children_dirty {
             return;
@@ -73,21 +73,47 @@ impl Supervisor {
             self.own_start = children_file::start_time(me).unwrap_or(0);
         }
         let text = children_file::render(me, self.own_start, &children);
-        if let Err(e) = children_file::write(&path, &text) {
-            if !self.children_file_failed {
-                self.children_file_failed = true;
-                self.line(
-                    LogLevel::Warn,
-                    format!("cannot write {}: {e} (a crash would leave its children unknown to the next supervisord)", path.display()),
-                );
+        if self.children_writer.is_none() {
+            match children_file::Writer::start(path.clone()) {
+                Ok(w) => self.children_writer = Some(w),
+                Err(e) => return self.children_file_failed(&path, &e),
             }
+        }
+        if let Some(w) = &self.children_writer {
+            w.submit(text);
         }
     }
 
-    /// Removes the children file (a clean exit leaves no children).
+    /// Reports, once, a failure of the children file's writer thread.
+    pub(super) fn check_children_writer(&mut self) {
+        let Some(e) = self.children_writer.as_ref().and_then(|w| w.take_error()) else {
+            return;
+        };
+        if let Some(path) = self.model.children_file.clone() {
+            self.children_file_failed(&path, &e);
+        }
+    }
+
+    fn children_file_failed(&mut self, path: &std::path::Path, e: &std::io::Error) {
+        if !self.children_file_failed {
+            self.children_file_failed = true;
+            self.line(
+                LogLevel::Warn,
+                format!("cannot write {}: {e} (a crash would leave its children unknown to the next supervisord)", path.display()),
+            );
+        }
+    }
+
+    /// Removes the children file (a clean exit leaves no children), once its writer has
+    /// written what was pending.
     pub(super) fn remove_children_file(&mut self) {
-        if let Some(path) = &self.model.children_file {
-            let _ = std::fs::remove_file(path);
+        match self.children_writer.take() {
+            Some(w) => w.finish(true),
+            None => {
+                if let Some(path) = &self.model.children_file {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
         }
     }
 

@@ -245,6 +245,8 @@ pub(super) struct Supervisor {
     pub(super) own_start: u64,
     /// Writing the children file failed (reported once).
     pub(super) children_file_failed: bool,
+    /// The thread that writes the children file (started with the first write).
+    pub(super) children_writer: Option<crate::daemon::children_file::Writer>,
     /// `supervisor.shutdown` was called.
     pub(super) shutdown_requested: bool,
     /// The shutdown in progress is a restart (SIGHUP, `supervisor.restart`).
@@ -362,6 +364,7 @@ impl Supervisor {
             children: Default::default(),
             children_dirty: false,
             children_file_failed: false,
+            children_writer: None,
             own_start: 0,
             shutdown_requested: false,
             restart_requested: false,

@@ -378,6 +378,7 @@ impl Supervisor {
 
     pub(super) fn on_tick(&mut self, now: Now) {
         self.record_children();
+        self.check_children_writer();
         if !self.multicalls.is_empty() {
             self.advance_multicalls(now);
         }
