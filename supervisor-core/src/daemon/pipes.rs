@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncWriteExt;
 use tokio::net::unix::pipe;
 use tokio::sync::mpsc;
 
@@ -147,10 +146,17 @@ pub struct WriteFailed<Id> {
 pub const STDIN_QUEUE_LIMIT: usize = 4 * 1024 * 1024;
 
 /// The sending side of a child's stdin writer task, counting the bytes not yet written.
+///
+/// Bytes sent while nothing waits are written to the pipe at once, without a hop through the
+/// writer task: a listener's stdin is empty whenever it is sent an event, so an envelope
+/// reaches it in the call that dispatched it. What the pipe does not take at once goes to the
+/// writer task, in order. Only one task (the supervisor task) sends on a child's queue, so
+/// "nothing waits" cannot change between the check and the write.
 #[derive(Debug, Clone)]
 pub struct StdinQueue {
     tx: mpsc::UnboundedSender<Bytes>,
     pending: Arc<AtomicUsize>,
+    pipe: Arc<pipe::Sender>,
 }
 
 /// Why [`StdinQueue::offer`] refused bytes.
@@ -166,7 +172,19 @@ impl StdinQueue {
     /// Queues `bytes` whatever is waiting: for a listener's envelope, of which the pool sends
     /// one at a time (a listener only gets the next once it has answered this one), so this
     /// path holds at most one event per listener.
-    pub fn send(&self, bytes: Bytes) -> Result<(), StdinRefused> {
+    pub fn send(&self, mut bytes: Bytes) -> Result<(), StdinRefused> {
+        if self.tx.is_closed() {
+            return Err(StdinRefused::Closed);
+        }
+        if self.pending.load(Ordering::Acquire) == 0 {
+            // A write error is left to the writer task, which reports it as it would have.
+            if let Ok(n) = self.pipe.try_write(&bytes) {
+                if n == bytes.len() {
+                    return Ok(());
+                }
+                let _ = bytes.split_to(n);
+            }
+        }
         let n = bytes.len();
         self.pending.fetch_add(n, Ordering::AcqRel);
         self.tx.send(bytes).map_err(|_| {
@@ -201,13 +219,14 @@ pub fn spawn_writer<Id>(
 where
     Id: Clone + Send + 'static,
 {
-    let mut tx = pipe::Sender::from_owned_fd(OwnedFd::from(stdin))?;
+    let pipe = Arc::new(pipe::Sender::from_owned_fd(OwnedFd::from(stdin))?);
     let (send, mut recv) = mpsc::unbounded_channel::<Bytes>();
     let pending = Arc::new(AtomicUsize::new(0));
     let written = Arc::clone(&pending);
+    let tx = Arc::clone(&pipe);
     tokio::spawn(async move {
         while let Some(bytes) = recv.recv().await {
-            let result = tx.write_all(&bytes).await;
+            let result = write_all(&tx, &bytes).await;
             written.fetch_sub(bytes.len(), Ordering::AcqRel);
             if result.is_err() {
                 let _ = failed.send(WriteFailed { id, unsent: bytes });
@@ -215,5 +234,23 @@ where
             }
         }
     });
-    Ok(StdinQueue { tx: send, pending })
+    Ok(StdinQueue {
+        tx: send,
+        pending,
+        pipe,
+    })
+}
+
+/// Writes all of `bytes` to `pipe`, waiting while it is full.
+async fn write_all(pipe: &pipe::Sender, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        pipe.writable().await?;
+        match pipe.try_write(bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
