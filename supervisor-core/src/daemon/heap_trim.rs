@@ -13,19 +13,42 @@ use std::time::Duration;
 /// How long after the last of a burst the heap is trimmed.
 pub const QUIET: Duration = Duration::from_millis(250);
 
+/// What a burst keeps only while it lasts, let go just before the heap is trimmed.
+pub type Release = Box<dyn Fn() + Send + Sync>;
+
 /// Trims the heap [`QUIET`] after the last of a burst.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct HeapTrim {
     /// Bumped by every large response or ended spawn burst.
     generation: AtomicU64,
     /// Whether a trim task is waiting for the burst to end.
     armed: AtomicBool,
+    /// Called once the burst is quiet, before the trim.
+    release: Option<Release>,
+}
+
+impl std::fmt::Debug for HeapTrim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeapTrim")
+            .field("generation", &self.generation)
+            .field("armed", &self.armed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HeapTrim {
     /// A trimmer with nothing pending.
     pub fn new() -> Arc<HeapTrim> {
         Arc::new(HeapTrim::default())
+    }
+
+    /// A trimmer that calls `release` once each burst is quiet, just before trimming: for
+    /// memory the burst kept only to be reused while it lasted.
+    pub fn with_release(release: Release) -> Arc<HeapTrim> {
+        Arc::new(HeapTrim {
+            release: Some(release),
+            ..HeapTrim::default()
+        })
     }
 
     /// Notes a large response or the end of a spawn burst; the heap is trimmed once nothing
@@ -49,6 +72,9 @@ impl HeapTrim {
             // finds the trimmer armed and returns: the trim below then comes early for it,
             // and the next burst arms a new wait. Nothing is lost but some quiet time.
             me.armed.store(false, Ordering::Release);
+            if let Some(release) = &me.release {
+                release();
+            }
             trim();
         });
     }
@@ -116,5 +142,26 @@ mod tests {
         // The next burst arms again.
         trim.after_burst();
         assert!(trim.armed.load(Ordering::Acquire));
+    }
+
+    #[tokio::test]
+    async fn what_a_burst_kept_is_released_once_it_is_quiet() {
+        let released = Arc::new(AtomicU64::new(0));
+        let count = Arc::clone(&released);
+        let trim = HeapTrim::with_release(Box::new(move || {
+            count.fetch_add(1, Ordering::AcqRel);
+        }));
+        trim.after_burst();
+        assert_eq!(
+            released.load(Ordering::Acquire),
+            0,
+            "not while the burst lasts"
+        );
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while released.load(Ordering::Acquire) == 0 {
+            assert!(tokio::time::Instant::now() < deadline, "never released");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(released.load(Ordering::Acquire), 1, "once per burst");
     }
 }

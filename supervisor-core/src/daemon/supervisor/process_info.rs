@@ -118,65 +118,34 @@ impl Supervisor {
 /// when a process does or when the clock passes a second (`now`, the uptime in
 /// `description`). Every call still takes a fresh snapshot on the supervisor task; when that
 /// snapshot shows exactly as the last one did, the bytes encoded then are sent again, since
-/// encoding them anew would give the same bytes.
-///
-/// A document not sent again within [`EncodedAllInfo::KEEP`] is dropped, so an idle daemon
-/// does not keep half a megabyte for 500 programs resident.
+/// encoding them anew would give the same bytes. The routes [`clear`](Self::clear) it once
+/// the calls have been quiet for a moment, so an idle daemon does not keep half a megabyte for
+/// 500 programs resident.
 #[derive(Debug, Default)]
 pub struct EncodedAllInfo {
-    last: std::sync::Mutex<Option<Encoded>>,
-}
-
-/// One encoded answer and what it was encoded from.
-#[derive(Debug)]
-struct Encoded {
-    infos: Vec<ProcessInfo>,
-    doc: bytes::Bytes,
-    /// When it was last sent.
-    used: std::time::Instant,
+    last: std::sync::Mutex<Option<(Vec<ProcessInfo>, bytes::Bytes)>>,
 }
 
 impl EncodedAllInfo {
-    /// How long an encoded answer is kept after it was last sent. It cannot be sent again
-    /// once the clock has passed a second, so keeping it longer than that would only hold
-    /// memory.
-    pub const KEEP: std::time::Duration = std::time::Duration::from_millis(500);
-
     /// The document encoded for `infos` last time, if `infos` shows exactly as it did.
-    pub fn lookup(&self, infos: &[ProcessInfo], now: std::time::Instant) -> Option<bytes::Bytes> {
-        let mut last = self.last.lock().ok()?;
-        let hit = last.as_mut()?;
-        let same = hit.infos.len() == infos.len()
-            && hit.infos.iter().zip(infos).all(|(a, b)| a.shows_as(b));
-        if !same {
-            return None;
-        }
-        hit.used = now;
-        Some(hit.doc.clone())
+    pub fn lookup(&self, infos: &[ProcessInfo]) -> Option<bytes::Bytes> {
+        let last = self.last.lock().ok()?;
+        let (seen, doc) = last.as_ref()?;
+        (seen.len() == infos.len() && seen.iter().zip(infos).all(|(a, b)| a.shows_as(b)))
+            .then(|| doc.clone())
     }
 
     /// Keeps `doc` as the encoding of `infos`.
-    pub fn store(&self, infos: Vec<ProcessInfo>, doc: bytes::Bytes, now: std::time::Instant) {
+    pub fn store(&self, infos: Vec<ProcessInfo>, doc: bytes::Bytes) {
         if let Ok(mut last) = self.last.lock() {
-            *last = Some(Encoded {
-                infos,
-                doc,
-                used: now,
-            });
+            *last = Some((infos, doc));
         }
     }
 
-    /// Drops the kept document if, at `now`, it has not been sent for [`EncodedAllInfo::KEEP`];
-    /// while one is still kept, returns how long until it would be dropped.
-    pub fn expire(&self, now: std::time::Instant) -> Option<std::time::Duration> {
-        let mut last = self.last.lock().ok()?;
-        let left = Self::KEEP.checked_sub(now.saturating_duration_since(last.as_ref()?.used));
-        match left {
-            Some(left) if !left.is_zero() => Some(left),
-            _ => {
-                *last = None;
-                None
-            }
+    /// Drops the kept document.
+    pub fn clear(&self) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = None;
         }
     }
 }
@@ -184,7 +153,6 @@ impl EncodedAllInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
 
     fn info(model: &Arc<ProgramModel>, now: u64, description: &str) -> ProcessInfo {
         ProcessInfo {
@@ -205,47 +173,27 @@ mod tests {
     fn an_encoded_answer_is_reused_only_while_it_shows_the_same() {
         let model = Arc::new(ProgramModel::builder("cat").argv(["cat"]).build());
         let memo = EncodedAllInfo::default();
-        let t0 = Instant::now();
         let shown = vec![info(&model, 200, "pid 42, uptime 0:01:40")];
-        assert_eq!(memo.lookup(&shown, t0), None);
-        memo.store(shown.clone(), bytes::Bytes::from_static(b"doc"), t0);
+        assert_eq!(memo.lookup(&shown), None);
+        memo.store(shown.clone(), bytes::Bytes::from_static(b"doc"));
         assert_eq!(
-            memo.lookup(&shown, t0).as_deref(),
+            memo.lookup(&shown).as_deref(),
             Some(&b"doc"[..]),
             "the same snapshot gets the same bytes"
         );
         // The clock passing a second changes `now` and the uptime: encode again.
         assert_eq!(
-            memo.lookup(&[info(&model, 201, "pid 42, uptime 0:01:41")], t0),
+            memo.lookup(&[info(&model, 201, "pid 42, uptime 0:01:41")]),
             None
         );
         // Another program model with the same numbers is another answer.
         let other = Arc::new(ProgramModel::builder("cat").argv(["cat"]).build());
         assert_eq!(
-            memo.lookup(&[info(&other, 200, "pid 42, uptime 0:01:40")], t0),
+            memo.lookup(&[info(&other, 200, "pid 42, uptime 0:01:40")]),
             None
         );
-        assert_eq!(memo.lookup(&[], t0), None, "a different count is a miss");
-    }
-
-    #[test]
-    fn an_unused_answer_is_dropped_after_keep() {
-        let model = Arc::new(ProgramModel::builder("cat").argv(["cat"]).build());
-        let memo = EncodedAllInfo::default();
-        let t0 = Instant::now();
-        let shown = vec![info(&model, 200, "x")];
-        memo.store(shown.clone(), bytes::Bytes::from_static(b"doc"), t0);
-        let half = EncodedAllInfo::KEEP / 2;
-        assert_eq!(memo.expire(t0 + half), Some(half), "still fresh");
-        // Sending it again restarts the wait.
-        assert!(memo.lookup(&shown, t0 + half).is_some());
-        assert_eq!(
-            memo.expire(t0 + EncodedAllInfo::KEEP),
-            Some(half),
-            "sent half a keep ago"
-        );
-        let late = t0 + half + EncodedAllInfo::KEEP + Duration::from_millis(1);
-        assert_eq!(memo.expire(late), None, "dropped once unused for a keep");
-        assert_eq!(memo.lookup(&shown, t0 + EncodedAllInfo::KEEP * 2), None);
+        assert_eq!(memo.lookup(&[]), None, "a different count is a miss");
+        memo.clear();
+        assert_eq!(memo.lookup(&shown), None, "nothing kept once cleared");
     }
 }

@@ -19,22 +19,24 @@ pub struct RpcRoutes {
     started: std::time::Instant,
     /// The token the web page's forms must carry.
     pub(super) csrf: crate::daemon::web_guard::CsrfToken,
-    /// The last `getAllProcessInfo` document, sent again while nothing it shows has changed.
+    /// The last `getAllProcessInfo` document, sent again while nothing it shows has changed;
+    /// `heap_trim` drops it once the calls are quiet.
     all_info: Arc<super::process_info::EncodedAllInfo>,
-    /// Whether a task is waiting to drop `all_info` once it goes unused.
-    all_info_expiring: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RpcRoutes {
     /// Routes that forward to the task behind `control`.
     pub fn new(control: mpsc::UnboundedSender<Control>) -> RpcRoutes {
+        let all_info = Arc::new(super::process_info::EncodedAllInfo::default());
+        let kept = Arc::clone(&all_info);
         RpcRoutes {
             control,
-            heap_trim: crate::daemon::heap_trim::HeapTrim::new(),
+            heap_trim: crate::daemon::heap_trim::HeapTrim::with_release(Box::new(move || {
+                kept.clear()
+            })),
             started: std::time::Instant::now(),
             csrf: crate::daemon::web_guard::CsrfToken::new(),
-            all_info: Arc::default(),
-            all_info_expiring: Arc::default(),
+            all_info,
         }
     }
 }
@@ -141,11 +143,14 @@ impl RpcRoutes {
             Ok(Err(fault)) => return Reply::xml(fault.encode()),
             Err(_) => return Reply::error(hyper::StatusCode::SERVICE_UNAVAILABLE),
         };
-        if let Some(doc) = self.all_info.lookup(&infos, std::time::Instant::now()) {
+        // Every call, reused or not, keeps the burst going: the kept document is dropped
+        // and the heap trimmed once the calls are quiet.
+        self.heap_trim.after_burst();
+        if let Some(doc) = self.all_info.lookup(&infos) {
             return Reply::xml(doc);
         }
-        let large = infos.len() >= 64;
         let memo = Arc::clone(&self.all_info);
+        let large = infos.len() >= 64;
         let build = move || {
             let items = infos
                 .iter()
@@ -153,55 +158,16 @@ impl RpcRoutes {
                 .map(super::process_info::ProcessInfo::into_value)
                 .collect();
             let doc = Bytes::from(MethodResponse::Value(Value::Array(items)).encode());
-            memo.store(infos, doc.clone(), std::time::Instant::now());
+            memo.store(infos, doc.clone());
             doc
         };
-        let doc = if large {
-            self.heap_trim.after_burst();
-            match tokio::task::spawn_blocking(build).await {
-                Ok(doc) => doc,
-                Err(_) => return Reply::error(hyper::StatusCode::INTERNAL_SERVER_ERROR),
-            }
-        } else {
-            build()
-        };
-        self.expire_all_info();
-        Reply::xml(doc)
-    }
-
-    /// Drops the kept `getAllProcessInfo` document once it goes unused, then trims the heap.
-    /// One waiter at a time: it is started when a document is stored and none is waiting.
-    fn expire_all_info(&self) {
-        if self
-            .all_info_expiring
-            .swap(true, std::sync::atomic::Ordering::AcqRel)
-        {
-            return;
+        if !large {
+            return Reply::xml(build());
         }
-        let (memo, flag, trim) = (
-            Arc::clone(&self.all_info),
-            Arc::clone(&self.all_info_expiring),
-            Arc::clone(&self.heap_trim),
-        );
-        tokio::spawn(async move {
-            use std::sync::atomic::Ordering;
-            let mut left = super::process_info::EncodedAllInfo::KEEP;
-            loop {
-                tokio::time::sleep(left).await;
-                if let Some(more) = memo.expire(std::time::Instant::now()) {
-                    left = more;
-                    continue;
-                }
-                flag.store(false, Ordering::Release);
-                // A document stored between the check and the store above found this waiter
-                // still armed: wait on for it, unless a new waiter has taken over.
-                match memo.expire(std::time::Instant::now()) {
-                    Some(more) if !flag.swap(true, Ordering::AcqRel) => left = more,
-                    _ => break,
-                }
-            }
-            trim.after_burst();
-        });
+        match tokio::task::spawn_blocking(build).await {
+            Ok(doc) => Reply::xml(doc),
+            Err(_) => Reply::error(hyper::StatusCode::INTERNAL_SERVER_ERROR),
+        }
     }
 
     /// One XML-RPC call, in process.
